@@ -1,0 +1,48 @@
+//! The Weavz connect API emulation, mounted on the connect origin under `/api/v1`.
+
+mod connect;
+mod connections;
+mod end_users;
+pub mod extract;
+mod integrations;
+pub mod validate;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use crate::error::ApiError;
+use crate::state::Shared;
+
+pub use connect::TOKEN_TTL;
+
+/// The `/api/v1` router.
+pub fn router(state: Shared) -> Router<Shared> {
+    let authed = Router::new()
+        .route("/connect/token", post(connect::create_token))
+        .route("/connect/session/poll", post(connect::poll))
+        .route("/connect/session/{id}", get(connect::get_session))
+        .route("/end-users", post(end_users::create).get(end_users::list))
+        .route("/end-users/{id}", get(end_users::get))
+        .route(
+            "/end-users/{id}/connect-token",
+            post(end_users::create_portal_token),
+        )
+        .route("/connections", get(connections::list))
+        .route("/connections/{id}", axum::routing::delete(connections::delete))
+        .route_layer(middleware::from_fn_with_state(state, extract::require_api_key));
+    Router::new()
+        .route("/integrations", get(integrations::list))
+        .merge(authed)
+        .fallback(|| async { ApiError::not_found("NOT_FOUND", "No such API endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Method not allowed on this endpoint",
+            )
+        })
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+}

@@ -1,0 +1,169 @@
+//! The end-user connect portal (`/connect/portal?token=eut_…`): lists the integrations the
+//! token allows and starts an ordinary hosted session, linked to the end user, for the one
+//! chosen. Portal tokens can be used for several connections until they expire.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use weavz_connect::protocol::SessionStatus;
+
+use crate::api::TOKEN_TTL;
+use crate::catalog::{self, Integration};
+use crate::error::ApiError;
+use crate::hosted::{error, page};
+use crate::state::Shared;
+use crate::store::{EndUser, Knobs, Scope, Session, Store};
+use crate::util::{escape_html, now, secret, uuid};
+
+fn invalid() -> ApiError {
+    ApiError::unauthorized("This portal link is invalid or has expired. Ask the app for a new one.")
+        .with_code("INVALID_TOKEN")
+}
+
+/// The end user and the integrations a live portal token allows.
+fn lookup(store: &Store, token: &str) -> Result<(EndUser, Vec<Integration>), ApiError> {
+    let pt = store.portal_tokens.get(token).ok_or_else(invalid)?;
+    if now() >= pt.expires_at {
+        return Err(invalid());
+    }
+    let user = store.end_users.get(&pt.end_user_id).ok_or_else(invalid)?.clone();
+    let integrations = match &pt.integration_name {
+        Some(name) => catalog::find(name).into_iter().collect(),
+        None => catalog::all(),
+    };
+    Ok((user, integrations))
+}
+
+#[derive(Deserialize)]
+pub struct PortalQuery {
+    token: Option<String>,
+}
+
+/// `GET /connect/portal?token=eut_…`.
+pub async fn portal_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<PortalQuery>,
+) -> Response {
+    let token = q.token.unwrap_or_default();
+    let store = state.store.lock().await;
+    let (user, integrations) = match lookup(&store, &token) {
+        Ok(v) => v,
+        Err(e) => return error(&headers, e),
+    };
+    let connected: Vec<String> = store
+        .connections
+        .iter()
+        .filter(|c| {
+            c.workspace_id == user.workspace_id && c.end_user_id.as_deref() == Some(&user.external_id)
+        })
+        .map(|c| c.integration_name.clone())
+        .collect();
+    drop(store);
+    let mut items = String::new();
+    for i in &integrations {
+        let is_connected = connected.iter().any(|c| c == i.name);
+        items.push_str(&format!(
+            "<li class=\"integration\"><img src=\"{logo}\" alt=\"\" width=\"32\" height=\"32\">\
+             <span class=\"name\">{name}</span>{badge}\
+             <form method=\"post\" action=\"/connect/portal/start\">\
+             <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+             <input type=\"hidden\" name=\"integration\" value=\"{key}\">\
+             <button type=\"submit\" aria-label=\"{verb} {name}\">{verb}</button></form></li>",
+            logo = escape_html(&i.logo_url()),
+            name = escape_html(i.display_name),
+            key = escape_html(i.name),
+            token = escape_html(&token),
+            badge = if is_connected {
+                "<span class=\"badge\">Connected</span>"
+            } else {
+                ""
+            },
+            verb = if is_connected { "Reconnect" } else { "Connect" },
+        ));
+    }
+    let who = user.display_name.as_deref().unwrap_or(&user.external_id);
+    let body = format!(
+        "<main class=\"card\"><h1>Connect your apps</h1>\
+         <p class=\"muted\">Signed in as {who}. Choose an app to connect.</p>\
+         <ul class=\"integrations\">{items}</ul><p class=\"foot\">Weavz sandbox</p></main>",
+        who = escape_html(who),
+    );
+    page(StatusCode::OK, "Connect your apps", &body, &[])
+}
+
+/// `POST /connect/portal/start`: a new connect session for the end user, then the
+/// hosted page for it.
+pub async fn portal_start(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(values)) = form else {
+        return error(
+            &headers,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                "The form could not be read.",
+            ),
+        );
+    };
+    let token = values.get("token").cloned().unwrap_or_default();
+    let wanted = values.get("integration").cloned().unwrap_or_default();
+    let mut store = state.store.lock().await;
+    let (user, integrations) = match lookup(&store, &token) {
+        Ok(v) => v,
+        Err(e) => return error(&headers, e),
+    };
+    let Some(integration) = integrations.into_iter().find(|i| i.name == wanted) else {
+        return error(
+            &headers,
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INTEGRATION_NOT_ALLOWED",
+                "This portal link does not allow that app.",
+            ),
+        );
+    };
+    let t = now();
+    let cst = secret("cst_");
+    let session = Session {
+        id: uuid(),
+        token: cst.clone(),
+        integration_name: integration.name.to_owned(),
+        connection_name: format!(
+            "{} ({})",
+            integration.display_name,
+            user.display_name.as_deref().unwrap_or(&user.external_id)
+        ),
+        external_id: format!("{}:{}", user.external_id, integration.name),
+        workspace_id: user.workspace_id.clone(),
+        end_user_id: Some(user.external_id.clone()),
+        scope: Scope::User,
+        success_redirect_uri: None,
+        error_redirect_uri: None,
+        knobs: Knobs::default(),
+        status: SessionStatus::Pending,
+        connection_id: None,
+        error: None,
+        created_at: t,
+        updated_at: t,
+        expires_at: t + TOKEN_TTL,
+        polls: 0,
+    };
+    store.tokens.insert(cst.clone(), session.id.clone());
+    store.sessions.insert(session.id.clone(), session);
+    drop(store);
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(&state.connect_url(&cst)) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res.headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}

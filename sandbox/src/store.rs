@@ -1,0 +1,299 @@
+//! In-memory records: connect sessions, end users, connections, OAuth state, provider grants.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use weavz_connect::protocol::SessionStatus;
+
+use crate::util::iso;
+
+/// Fault knobs chosen per connect token (`"sandbox": {…}` in the token request).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Knobs {
+    /// Provider pages send `Cross-Origin-Opener-Policy: same-origin`.
+    #[serde(default)]
+    pub provider_coop: bool,
+    /// The provider (or the credential form) takes this long to answer.
+    #[serde(default)]
+    pub consent_delay_ms: u64,
+    /// How the hosted page reports its result to the opener.
+    #[serde(default)]
+    pub post_message: PostMessageMode,
+    /// The first N polls answer 503 with `Retry-After: 1`.
+    #[serde(default)]
+    pub poll_failures: u32,
+    /// Token lifetime in seconds instead of 4 hours.
+    #[serde(default)]
+    pub ttl_seconds: Option<u64>,
+    /// The provider denies consent without asking.
+    #[serde(default)]
+    pub auto_deny: bool,
+}
+
+/// What the hosted page does with `window.opener` when it finishes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PostMessageMode {
+    /// Post to every allowed opener origin, each with an exact `targetOrigin`.
+    #[default]
+    Opener,
+    /// Never post.
+    None,
+    /// Post only to an origin the opener does not have.
+    WrongOrigin,
+}
+
+/// Connection scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Scope {
+    /// Visible to the whole organization.
+    Organization,
+    /// Visible in one workspace.
+    Workspace,
+    /// Belongs to one end user.
+    User,
+}
+
+/// A connect session, created by `POST /api/v1/connect/token`.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub token: String,
+    pub integration_name: String,
+    pub connection_name: String,
+    pub external_id: String,
+    pub workspace_id: String,
+    /// The end user's external id.
+    pub end_user_id: Option<String>,
+    pub scope: Scope,
+    pub success_redirect_uri: Option<String>,
+    pub error_redirect_uri: Option<String>,
+    pub knobs: Knobs,
+    pub status: SessionStatus,
+    pub connection_id: Option<String>,
+    pub error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    /// Polls answered so far (for the `pollFailures` knob).
+    pub polls: u32,
+}
+
+impl Session {
+    /// Whether the token no longer works at `now`.
+    pub fn expired(&self, now: OffsetDateTime) -> bool {
+        now >= self.expires_at
+    }
+
+    /// Moves to a terminal state (once: a terminal session never changes again).
+    pub fn finish(&mut self, now: OffsetDateTime, result: Result<String, String>) {
+        if self.status.is_terminal() {
+            return;
+        }
+        match result {
+            Ok(connection_id) => {
+                self.status = SessionStatus::Completed;
+                self.connection_id = Some(connection_id);
+            }
+            Err(error) => {
+                self.status = SessionStatus::Failed;
+                self.error = Some(error);
+            }
+        }
+        self.updated_at = now;
+    }
+
+    /// The body of `POST /api/v1/connect/session/poll`.
+    pub fn poll_json(&self) -> Value {
+        json!({
+            "status": self.status,
+            "connectionId": self.connection_id,
+            "integrationName": self.integration_name,
+            "externalId": self.external_id,
+            "error": self.error,
+        })
+    }
+
+    /// The `session` object of `GET /api/v1/connect/session/:id`.
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "integrationName": self.integration_name,
+            "connectionName": self.connection_name,
+            "externalId": self.external_id,
+            "workspaceId": self.workspace_id,
+            "endUserId": self.end_user_id,
+            "scope": self.scope,
+            "status": self.status,
+            "connectionId": self.connection_id,
+            "error": self.error,
+            "expiresAt": iso(self.expires_at),
+            "createdAt": iso(self.created_at),
+            "updatedAt": iso(self.updated_at),
+        })
+    }
+}
+
+/// An end user of the host app.
+#[derive(Debug, Clone)]
+pub struct EndUser {
+    pub id: String,
+    pub workspace_id: String,
+    pub external_id: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub metadata: Value,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl EndUser {
+    /// The `endUser` object.
+    pub fn json(&self, connection_count: usize) -> Value {
+        json!({
+            "id": self.id,
+            "workspaceId": self.workspace_id,
+            "externalId": self.external_id,
+            "displayName": self.display_name,
+            "email": self.email,
+            "metadata": self.metadata,
+            "type": "external",
+            "connectionCount": connection_count,
+            "createdAt": iso(self.created_at),
+            "updatedAt": iso(self.updated_at),
+        })
+    }
+}
+
+/// An end-user portal token (`eut_…`).
+#[derive(Debug, Clone)]
+pub struct PortalToken {
+    pub end_user_id: String,
+    pub integration_name: Option<String>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A stored connection. Credentials are kept but never serialised.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub id: String,
+    pub external_id: String,
+    pub display_name: String,
+    pub integration_name: String,
+    pub kind: &'static str,
+    pub scope: Scope,
+    pub workspace_id: String,
+    pub end_user_id: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// The secret material (API key, password, OAuth tokens). Never leaves the sandbox.
+    pub credentials: Value,
+}
+
+impl Connection {
+    /// The public connection object.
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "externalId": self.external_id,
+            "displayName": self.display_name,
+            "integrationName": self.integration_name,
+            "type": self.kind,
+            "status": "ACTIVE",
+            "scope": self.scope,
+            "workspaceId": self.workspace_id,
+            "endUserId": self.end_user_id,
+            "createdAt": iso(self.created_at),
+            "updatedAt": iso(self.updated_at),
+        })
+    }
+}
+
+/// The connect side's record of an OAuth authorization in progress, keyed by `state`.
+#[derive(Debug, Clone)]
+pub struct OAuthPending {
+    pub session_id: String,
+    pub integration_name: String,
+    pub verifier: String,
+}
+
+/// The provider's record of an authorization request waiting for the user's decision.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    pub app: String,
+    pub redirect_uri: String,
+    pub state: String,
+    pub code_challenge: String,
+    pub scope: String,
+    pub coop: bool,
+}
+
+/// The provider's record of an issued authorization code.
+#[derive(Debug, Clone)]
+pub struct CodeGrant {
+    pub app: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub scope: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Everything the sandbox remembers. One lock; every handler holds it briefly.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub sessions: HashMap<String, Session>,
+    /// Connect token → session id.
+    pub tokens: HashMap<String, String>,
+    pub oauth_states: HashMap<String, OAuthPending>,
+    pub end_users: HashMap<String, EndUser>,
+    pub portal_tokens: HashMap<String, PortalToken>,
+    /// In creation order.
+    pub connections: Vec<Connection>,
+    pub auth_requests: HashMap<String, AuthRequest>,
+    pub codes: HashMap<String, CodeGrant>,
+}
+
+impl Store {
+    /// The session behind a connect token, if the token is known.
+    pub fn session_by_token(&mut self, token: &str) -> Option<&mut Session> {
+        let id = self.tokens.get(token)?;
+        self.sessions.get_mut(id)
+    }
+
+    /// Number of connections linked to an end user (by external id and workspace).
+    pub fn connection_count(&self, user: &EndUser) -> usize {
+        self.connections
+            .iter()
+            .filter(|c| {
+                c.workspace_id == user.workspace_id
+                    && c.end_user_id.as_deref() == Some(user.external_id.as_str())
+            })
+            .count()
+    }
+
+    /// Inserts a connection, or updates the one with the same integration, workspace and
+    /// external id (reconnecting replaces credentials and keeps the id). Returns the id.
+    pub fn upsert_connection(&mut self, mut conn: Connection) -> String {
+        if let Some(existing) = self.connections.iter_mut().find(|c| {
+            c.integration_name == conn.integration_name
+                && c.workspace_id == conn.workspace_id
+                && c.external_id == conn.external_id
+        }) {
+            existing.display_name = conn.display_name;
+            existing.credentials = conn.credentials;
+            existing.end_user_id = conn.end_user_id.or(existing.end_user_id.take());
+            existing.scope = conn.scope;
+            existing.updated_at = conn.updated_at;
+            return existing.id.clone();
+        }
+        conn.updated_at = conn.created_at;
+        let id = conn.id.clone();
+        self.connections.push(conn);
+        id
+    }
+}

@@ -1,0 +1,191 @@
+//! Wire types of the hosted connect flow, as seen by the browser.
+//!
+//! These mirror what the Weavz connect API and hosted page send (see `docs/protocol.md`).
+//! Unknown keys are ignored everywhere, so newer servers stay compatible.
+
+use serde::{Deserialize, Serialize};
+
+/// The `type` every completion message from the hosted connect page carries.
+pub const RESULT_MESSAGE_TYPE: &str = "weavz-connect-result";
+
+/// Query parameters the hosted page appends to `successRedirectUri` / `errorRedirectUri`
+/// when it finishes without an opener (redirect mode). They are hints only: confirm the
+/// outcome by polling the session.
+pub mod redirect_params {
+    /// `success` or `error`.
+    pub const STATUS: &str = "weavz_status";
+    /// The created connection's id (success only).
+    pub const CONNECTION_ID: &str = "weavz_connection_id";
+    /// The integration's name, e.g. `slack`.
+    pub const INTEGRATION_NAME: &str = "weavz_integration";
+    /// The `externalId` the connect token was created with.
+    pub const EXTERNAL_ID: &str = "weavz_external_id";
+    /// A human-readable error (error only).
+    pub const ERROR: &str = "weavz_error";
+}
+
+/// Marker for the literal `"weavz-connect-result"` in [`ResultMessage::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageType {
+    /// The only accepted value.
+    #[serde(rename = "weavz-connect-result")]
+    ConnectResult,
+}
+
+/// The message the hosted page posts to `window.opener` when the flow ends.
+///
+/// ```
+/// use weavz_connect::protocol::{ResultMessage, ResultOutcome};
+/// let msg = ResultMessage::error("Access was denied");
+/// let json = serde_json::to_string(&msg).unwrap();
+/// assert_eq!(json, r#"{"type":"weavz-connect-result","status":"error","error":"Access was denied"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultMessage {
+    /// Always [`MessageType::ConnectResult`].
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: ResultOutcome,
+}
+
+impl ResultMessage {
+    /// A success message.
+    pub fn success(
+        connection_id: impl Into<String>,
+        integration_name: impl Into<String>,
+        external_id: impl Into<String>,
+    ) -> Self {
+        ResultMessage {
+            kind: MessageType::ConnectResult,
+            outcome: ResultOutcome::Success {
+                connection_id: connection_id.into(),
+                integration_name: integration_name.into(),
+                external_id: external_id.into(),
+                end_user_id: None,
+            },
+        }
+    }
+
+    /// An error message carrying a human-readable reason.
+    pub fn error(error: impl Into<String>) -> Self {
+        ResultMessage {
+            kind: MessageType::ConnectResult,
+            outcome: ResultOutcome::Error { error: error.into() },
+        }
+    }
+}
+
+/// The two outcomes a [`ResultMessage`] can report, tagged by `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum ResultOutcome {
+    /// The connection was created (or updated).
+    #[serde(rename_all = "camelCase")]
+    Success {
+        /// Id of the connection.
+        connection_id: String,
+        /// Name of the integration, e.g. `slack`.
+        integration_name: String,
+        /// The `externalId` given when the token was created.
+        external_id: String,
+        /// The end user's external id, when the flow belonged to one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_user_id: Option<String>,
+    },
+    /// The flow failed; `error` says why, in words for people.
+    Error {
+        /// Human-readable reason.
+        error: String,
+    },
+}
+
+/// Status of a connect session, as reported by the session poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SessionStatus {
+    /// Created; the hosted page has not been opened yet.
+    Pending,
+    /// The user is on the hosted page or at the provider.
+    Connecting,
+    /// A connection exists; terminal.
+    Completed,
+    /// The flow failed; terminal.
+    Failed,
+}
+
+impl SessionStatus {
+    /// Whether no further change can happen.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, SessionStatus::Completed | SessionStatus::Failed)
+    }
+}
+
+/// Body of `POST /api/v1/connect/session/poll`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollResponse {
+    /// Where the session stands.
+    pub status: SessionStatus,
+    /// The connection, once `COMPLETED`.
+    pub connection_id: Option<String>,
+    /// The integration the token was created for.
+    pub integration_name: Option<String>,
+    /// The `externalId` the token was created with.
+    pub external_id: Option<String>,
+    /// Why the session failed, once `FAILED`.
+    pub error: Option<String>,
+}
+
+/// Body of `POST /api/v1/connect/token`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    /// The connect session token, `cst_…`.
+    pub token: String,
+    /// The hosted page to open: `<connect origin>/connect?token=…`.
+    pub connect_url: String,
+    /// When the token stops working (ISO-8601).
+    pub expires_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_round_trips_and_ignores_unknown_keys() {
+        let raw = r#"{"type":"weavz-connect-result","status":"success","connectionId":"c",
+            "integrationName":"slack","externalId":"e","extra":{"nested":true}}"#;
+        let msg: ResultMessage = serde_json::from_str(raw).unwrap();
+        assert_eq!(msg, ResultMessage::success("c", "slack", "e"));
+        let back = serde_json::to_value(&msg).unwrap();
+        assert_eq!(back["type"], "weavz-connect-result");
+        assert_eq!(back["connectionId"], "c");
+        assert!(back.get("endUserId").is_none());
+    }
+
+    #[test]
+    fn rejects_other_types_and_statuses() {
+        for raw in [
+            r#"{"type":"other","status":"error","error":"x"}"#,
+            r#"{"type":"weavz-connect-result","status":"maybe"}"#,
+            r#"{"type":"weavz-connect-result","status":"success"}"#,
+            r#"{"status":"error","error":"x"}"#,
+        ] {
+            assert!(serde_json::from_str::<ResultMessage>(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn poll_response_uses_weavz_names() {
+        let raw = r#"{"status":"COMPLETED","connectionId":"c","integrationName":"slack",
+            "externalId":"e","error":null}"#;
+        let poll: PollResponse = serde_json::from_str(raw).unwrap();
+        assert_eq!(poll.status, SessionStatus::Completed);
+        assert!(poll.status.is_terminal());
+        assert!(!SessionStatus::Connecting.is_terminal());
+        assert_eq!(poll.connection_id.as_deref(), Some("c"));
+    }
+}
