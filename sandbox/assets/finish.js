@@ -18,7 +18,7 @@
   }
   if (opener && !opener.closed) {
     // One message per allowed origin, each with an exact targetOrigin: the browser drops
-    // every copy whose origin is not the opener's. Never '*'.
+    // every copy whose origin is not the opener's. Never a wildcard.
     (cfg.targets || []).forEach(function (origin) {
       try {
         opener.postMessage(cfg.message, origin);

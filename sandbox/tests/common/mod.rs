@@ -1,0 +1,196 @@
+//! Starts the real `weavz-sandbox` binary on port 0 and talks to it over HTTP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub const WORKSPACE: &str = "5a4d0b0e-0000-4000-8000-000000000001";
+
+/// A sandbox process, killed on drop.
+pub struct Sandbox {
+    child: Child,
+    pub host: String,
+    pub connect: String,
+    pub provider: String,
+    pub api_key: String,
+    pub http: Client,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The URLs a sandbox printed, read from its stdout.
+pub fn read_banner(child: &mut Child) -> std::collections::HashMap<String, String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut found = std::collections::HashMap::new();
+    while found.len() < 5 {
+        let line = lines
+            .next()
+            .expect("sandbox exited before printing its URLs")
+            .expect("readable stdout");
+        if let Some((k, v)) = line.split_once(": ") {
+            found.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    found
+}
+
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weavz-sandbox"));
+    for var in [
+        "WEAVZ_SANDBOX_HOST_PORT",
+        "WEAVZ_SANDBOX_CONNECT_PORT",
+        "WEAVZ_SANDBOX_PROVIDER_PORT",
+        "WEAVZ_API_KEY",
+        "WEAVZ_SANDBOX_ALLOWED_ORIGINS",
+        "WEAVZ_BASE_URL",
+        "WEAVZ_WORKSPACE_ID",
+        "WEAVZ_SANDBOX_DEMO_DIR",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+impl Sandbox {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Self {
+        let mut child = command()
+            .args(["--host-port", "0", "--connect-port", "0", "--provider-port", "0"])
+            .args(extra)
+            .spawn()
+            .expect("spawn weavz-sandbox");
+        let banner = read_banner(&mut child);
+        let http = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Sandbox {
+            child,
+            host: banner["host"].clone(),
+            connect: banner["connect"].clone(),
+            provider: banner["provider"].clone(),
+            api_key: banner["api key"].clone(),
+            http,
+        }
+    }
+
+    /// A request to the connect API with the API key.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}/api/v1{path}", self.connect))
+            .bearer_auth(&self.api_key)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Response {
+        self.api(reqwest::Method::POST, path).json(&body).send().unwrap()
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.api(reqwest::Method::GET, path).send().unwrap()
+    }
+
+    /// A connect token for `integration` with extra fields merged in; panics unless 200.
+    pub fn token(&self, integration: &str, extra: Value) -> (String, String) {
+        let mut body = json!({
+            "integrationName": integration,
+            "connectionName": format!("{integration} test"),
+            "externalId": "user-1",
+            "workspaceId": WORKSPACE,
+        });
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                body[k] = v;
+            }
+        }
+        let res = self.post("/connect/token", body);
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().unwrap();
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            body["connectUrl"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub fn poll(&self, token: &str) -> Value {
+        let res = self.post("/connect/session/poll", json!({ "token": token }));
+        assert_eq!(res.status(), 200);
+        res.json().unwrap()
+    }
+
+    pub fn connections(&self) -> Vec<Value> {
+        let body: Value = self.get("/connections").json().unwrap();
+        body["connections"].as_array().unwrap().clone()
+    }
+
+    /// Runs an OAuth2 flow up to the provider's answer; returns the callback URL it
+    /// redirects to (not followed).
+    pub fn oauth_until_callback(&self, connect_url: &str, decision: &str) -> String {
+        let res = self.http.get(connect_url).send().unwrap();
+        assert_eq!(res.status(), 302, "connect page redirects to the provider");
+        let authorize = location(&res);
+        assert!(authorize.starts_with(&self.provider), "{authorize}");
+        let consent = self.http.get(&authorize).send().unwrap();
+        assert_eq!(consent.status(), 200);
+        let html = consent.text().unwrap();
+        assert!(html.contains(">Approve</button>") && html.contains(">Deny</button>"));
+        let request = attr_value(&html, "name=\"request\" value=\"");
+        let action = attr_value(&html, "action=\"");
+        let res = self
+            .http
+            .post(format!("{}{action}", self.provider))
+            .form(&[("request", request.as_str()), ("decision", decision)])
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        location(&res)
+    }
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The value after `prefix` up to the next `"`.
+pub fn attr_value(html: &str, prefix: &str) -> String {
+    let start = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} not in {html}"))
+        + prefix.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].replace("&amp;", "&")
+}
+
+/// The JSON the finish page hands to finish.js.
+pub fn finish_config(html: &str) -> Value {
+    let start_tag = "<script type=\"application/json\" id=\"weavz-result\">";
+    let start = html.find(start_tag).expect("finish page") + start_tag.len();
+    let end = html[start..].find("</script>").unwrap() + start;
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
