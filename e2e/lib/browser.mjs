@@ -1,0 +1,62 @@
+// Launches Debian's Chromium or Firefox ESR through puppeteer-core (WebDriver BiDi for
+// Firefox). No browser is ever downloaded.
+import puppeteer from 'puppeteer-core';
+
+const executables = {
+  chromium: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+  firefox: process.env.FIREFOX_BIN || '/usr/bin/firefox-esr',
+};
+
+/** The browsers to run, from WEAVZ_E2E_BROWSERS (default: chromium,firefox). */
+export function browsers() {
+  return (process.env.WEAVZ_E2E_BROWSERS || 'chromium,firefox')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+}
+
+export async function launch(name) {
+  if (name === 'chromium') {
+    return puppeteer.launch({
+      browser: 'chrome',
+      executablePath: executables.chromium,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }
+  if (name === 'firefox') {
+    return puppeteer.launch({ browser: 'firefox', executablePath: executables.firefox, headless: true });
+  }
+  throw new Error(`unknown browser ${name}`);
+}
+
+/** Resolves with the next popup `page` opens. */
+export function nextPopup(page) {
+  return new Promise((resolve) => page.once('popup', resolve));
+}
+
+/** Waits until `fn` (run in the page) returns something truthy; returns it. */
+export async function until(page, fn, arg, timeout = 15000) {
+  const handle = await page.waitForFunction(fn, { timeout, polling: 50 }, arg);
+  return handle.jsonValue();
+}
+
+/** Resolves once `popup` has closed (or at once if it already has). */
+export function closed(popup, timeout = 10000) {
+  if (popup.isClosed()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('popup did not close')), timeout);
+    popup.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

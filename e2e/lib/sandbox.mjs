@@ -1,0 +1,52 @@
+// Starts the real weavz-sandbox binary on port 0 and stops it again.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultBin = path.resolve(here, '../../target/debug/weavz-sandbox');
+
+/** Starts a sandbox; resolves once it has printed its URLs. */
+export async function startSandbox(extraArgs = []) {
+  const bin = process.env.WEAVZ_SANDBOX_BIN || defaultBin;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('WEAVZ_')) delete env[k];
+  const child = spawn(bin, ['--host-port', '0', '--connect-port', '0', '--provider-port', '0', ...extraArgs], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const banner = await new Promise((resolve, reject) => {
+    const found = {};
+    const lines = createInterface({ input: child.stdout });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`weavz-sandbox exited early with ${code}`)));
+    lines.on('line', (line) => {
+      const i = line.indexOf(': ');
+      if (i > 0) found[line.slice(0, i)] = line.slice(i + 2);
+      if (found.workspace) resolve(found);
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    host: banner.host,
+    connect: banner.connect,
+    provider: banner.provider,
+    apiKey: banner['api key'],
+    /** Calls the connect API with the sandbox key. */
+    async api(method, apiPath, body) {
+      const res = await fetch(`${banner.connect}/api/v1${apiPath}`, {
+        method,
+        headers: { authorization: `Bearer ${banner['api key']}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
