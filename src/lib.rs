@@ -19,4 +19,5 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod flow;
 pub mod protocol;

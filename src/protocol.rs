@@ -150,6 +150,132 @@ pub struct TokenResponse {
     pub expires_at: String,
 }
 
+/// Longest id-like string (connection id, names, external ids) accepted from a message.
+pub const MAX_ID_LEN: usize = 256;
+/// Longest error text accepted from a message.
+pub const MAX_ERROR_LEN: usize = 2048;
+
+/// The fields of an incoming `message` event's `data`, read one by one (never the whole
+/// object) by the browser adapter. `None` means "absent or not a string"; a string over
+/// its cap is recorded as [`Field::TooLong`] without being copied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawMessage {
+    /// `data` was a plain object.
+    pub is_object: bool,
+    /// `data.type`.
+    pub kind: Field,
+    /// `data.status`.
+    pub status: Field,
+    /// `data.connectionId`.
+    pub connection_id: Field,
+    /// `data.integrationName`.
+    pub integration_name: Field,
+    /// `data.externalId`.
+    pub external_id: Field,
+    /// `data.endUserId`.
+    pub end_user_id: Field,
+    /// `data.error`.
+    pub error: Field,
+}
+
+/// One string field of a [`RawMessage`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Field {
+    /// Absent, or not a string.
+    #[default]
+    Missing,
+    /// A string within its cap.
+    Text(String),
+    /// A string longer than its cap (not copied).
+    TooLong,
+}
+
+impl Field {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Field::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Why a message was not accepted as a `weavz-connect-result`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// `data` is not a plain object.
+    NotAnObject,
+    /// `type` is not `weavz-connect-result`.
+    WrongType,
+    /// `status` is neither `success` nor `error`.
+    BadStatus,
+    /// A required field is missing, empty or not a string.
+    MissingField(&'static str),
+    /// A field is longer than allowed.
+    TooLong(&'static str),
+}
+
+impl Rejection {
+    /// A short English description for the debug stream.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rejection::NotAnObject => "data is not an object",
+            Rejection::WrongType => "type is not weavz-connect-result",
+            Rejection::BadStatus => "status is neither success nor error",
+            Rejection::MissingField(_) => "a required field is missing",
+            Rejection::TooLong(_) => "a field is too long",
+        }
+    }
+}
+
+/// Validates a [`RawMessage`] into a [`ResultMessage`]. Unknown keys were never read.
+///
+/// ```
+/// use weavz_connect::protocol::{parse_result, Field, RawMessage, Rejection};
+/// let raw = RawMessage { is_object: true, kind: Field::Text("other".into()), ..Default::default() };
+/// assert_eq!(parse_result(&raw), Err(Rejection::WrongType));
+/// ```
+pub fn parse_result(raw: &RawMessage) -> Result<ResultMessage, Rejection> {
+    if !raw.is_object {
+        return Err(Rejection::NotAnObject);
+    }
+    if raw.kind.text() != Some(RESULT_MESSAGE_TYPE) {
+        return Err(Rejection::WrongType);
+    }
+    let required = |field: &Field, name: &'static str| match field {
+        Field::Text(s) if !s.is_empty() => Ok(s.clone()),
+        Field::TooLong => Err(Rejection::TooLong(name)),
+        _ => Err(Rejection::MissingField(name)),
+    };
+    match raw.status.text() {
+        Some("success") => {
+            let end_user_id = match &raw.end_user_id {
+                Field::Text(s) if !s.is_empty() => Some(s.clone()),
+                Field::TooLong => return Err(Rejection::TooLong("endUserId")),
+                _ => None,
+            };
+            Ok(ResultMessage {
+                kind: MessageType::ConnectResult,
+                outcome: ResultOutcome::Success {
+                    connection_id: required(&raw.connection_id, "connectionId")?,
+                    integration_name: required(&raw.integration_name, "integrationName")?,
+                    external_id: required(&raw.external_id, "externalId")?,
+                    end_user_id,
+                },
+            })
+        }
+        Some("error") => {
+            let error = match &raw.error {
+                Field::Text(s) if !s.trim().is_empty() => s.clone(),
+                Field::TooLong => return Err(Rejection::TooLong("error")),
+                // Never an empty message: the SDK's fallback text.
+                _ => "Connection failed".to_owned(),
+            };
+            Ok(ResultMessage::error(error))
+        }
+        _ => Err(Rejection::BadStatus),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +302,58 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<ResultMessage>(raw).is_err(), "{raw}");
         }
+    }
+
+    fn raw(status: &str) -> RawMessage {
+        let t = |s: &str| Field::Text(s.into());
+        RawMessage {
+            is_object: true,
+            kind: t(RESULT_MESSAGE_TYPE),
+            status: t(status),
+            connection_id: t("c"),
+            integration_name: t("slack"),
+            external_id: t("e"),
+            end_user_id: Field::Missing,
+            error: Field::Missing,
+        }
+    }
+
+    #[test]
+    fn raw_messages_are_validated() {
+        assert_eq!(
+            parse_result(&raw("success")),
+            Ok(ResultMessage::success("c", "slack", "e"))
+        );
+        assert_eq!(
+            parse_result(&raw("error")),
+            Ok(ResultMessage::error("Connection failed"))
+        );
+        assert_eq!(parse_result(&raw("maybe")), Err(Rejection::BadStatus));
+        let mut m = raw("success");
+        m.connection_id = Field::TooLong;
+        assert_eq!(parse_result(&m), Err(Rejection::TooLong("connectionId")));
+        m.connection_id = Field::Text(String::new());
+        assert_eq!(parse_result(&m), Err(Rejection::MissingField("connectionId")));
+        let mut m = raw("success");
+        m.is_object = false;
+        assert_eq!(parse_result(&m), Err(Rejection::NotAnObject));
+        let mut m = raw("error");
+        m.error = Field::Text("Denied".into());
+        assert_eq!(parse_result(&m), Ok(ResultMessage::error("Denied")));
+        m.error = Field::TooLong;
+        assert_eq!(parse_result(&m), Err(Rejection::TooLong("error")));
+        let mut m = raw("success");
+        m.end_user_id = Field::Text("u".into());
+        assert!(matches!(
+            parse_result(&m),
+            Ok(ResultMessage {
+                outcome: ResultOutcome::Success {
+                    end_user_id: Some(_),
+                    ..
+                },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -1,0 +1,716 @@
+//! The connect flow as a pure state machine: no browser, no clock, no I/O.
+//!
+//! The browser driver feeds [`Input`]s (with the current time in milliseconds) and carries
+//! out the [`Effect`]s it gets back. Every rule about *when* a flow ends and *how* lives
+//! here, so it is tested natively, including property tests over arbitrary input sequences.
+//!
+//! ```
+//! use weavz_connect::flow::{Effect, Flow, FlowConfig, Input, Outcome, Target};
+//! use weavz_connect::protocol::ResultMessage;
+//!
+//! let mut flow = Flow::new(FlowConfig::default());
+//! flow.handle(0.0, Input::PopupOpened);
+//! flow.handle(1.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+//! let effects = flow.handle(
+//!     2.0,
+//!     Input::Message {
+//!         origin: "https://platform.weavz.io".into(),
+//!         from_popup: true,
+//!         payload: Ok(ResultMessage::success("c1", "slack", "u1")),
+//!     },
+//! );
+//! assert!(effects.iter().any(|e| matches!(e, Effect::Finish(Outcome::Connected(c)) if c.connection_id == "c1")));
+//! assert!(flow.is_done());
+//! ```
+
+use crate::protocol::{PollResponse, Rejection, ResultMessage, ResultOutcome, SessionStatus};
+
+/// Milliseconds on any monotonic-enough clock (the driver uses `Date.now()`).
+pub type Millis = f64;
+
+/// Tunables of one flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowConfig {
+    /// After the popup is seen closed, how long to wait for a late message or a
+    /// `COMPLETED` poll before ending with `user_cancelled`.
+    pub close_grace_ms: Millis,
+    /// Whether a session endpoint is configured (results are then confirmed by polling).
+    pub confirm_with_session: bool,
+    /// Time between polls while confirming or in the grace period.
+    pub poll_interval_ms: Millis,
+    /// After a result message, how long to keep polling for a terminal session.
+    pub confirm_window_ms: Millis,
+    /// Ceiling of the poll retry backoff.
+    pub max_backoff_ms: Millis,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        FlowConfig {
+            close_grace_ms: 3000.0,
+            confirm_with_session: false,
+            poll_interval_ms: 1000.0,
+            confirm_window_ms: 15_000.0,
+            max_backoff_ms: 8000.0,
+        }
+    }
+}
+
+/// Where the popup goes: the hosted connect page and what is known about its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The `connectUrl`.
+    pub connect_url: String,
+    /// Its normalised origin, `scheme://host[:port]`: the only origin results may come from.
+    pub origin: String,
+    /// The `cst_` token, needed to poll the session.
+    pub token: Option<String>,
+}
+
+impl Target {
+    /// A target from a connect URL; the token is read from its `token` query parameter.
+    /// `None` unless the URL is absolute `http` or `https`.
+    pub fn new(connect_url: &str) -> Option<Target> {
+        let origin = origin_of(connect_url)?;
+        let token = query_param(connect_url, "token");
+        Some(Target {
+            connect_url: connect_url.to_owned(),
+            origin,
+            token,
+        })
+    }
+}
+
+/// The normalised origin of an absolute http(s) URL: lowercase scheme and host, default
+/// port dropped. `None` for anything else (relative URLs, `javascript:`, `data:`, …).
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains(['@', ' ', '\\', '\t', '\n']) {
+        return None;
+    }
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let (h, after) = inner.split_once(']')?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?),
+        };
+        (format!("[{}]", h.to_ascii_lowercase()), port)
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
+            None => (authority.to_ascii_lowercase(), None),
+        }
+    };
+    if host.is_empty() || host == "[]" {
+        return None;
+    }
+    match port {
+        None => Some(format!("{scheme}://{host}")),
+        Some(p) => {
+            let n: u32 = if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            } else {
+                p.parse().ok()?
+            };
+            if n > 65535 {
+                None
+            } else if n.to_string() == default_port {
+                Some(format!("{scheme}://{host}"))
+            } else {
+                Some(format!("{scheme}://{host}:{n}"))
+            }
+        }
+    }
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+/// The closed set of error codes a flow can end with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// `window.open` returned nothing or a closed window.
+    PopupBlocked,
+    /// The user closed the popup without finishing.
+    UserCancelled,
+    /// The popup can no longer be observed (opener link severed).
+    WindowLost,
+    /// The hosted flow failed (denied, provider error, session `FAILED`).
+    ConnectFailed,
+    /// The connect token expired or is unknown to Weavz.
+    SessionExpired,
+    /// A deadline passed.
+    Timeout,
+    /// The host backend could not be reached or answered badly.
+    Network,
+    /// The options given to `open` are not usable.
+    InvalidOptions,
+    /// The host aborted the flow (`AbortSignal`, element removed).
+    Aborted,
+}
+
+impl ErrorCode {
+    /// The wire name, e.g. `popup_blocked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::PopupBlocked => "popup_blocked",
+            ErrorCode::UserCancelled => "user_cancelled",
+            ErrorCode::WindowLost => "window_lost",
+            ErrorCode::ConnectFailed => "connect_failed",
+            ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Network => "network",
+            ErrorCode::InvalidOptions => "invalid_options",
+            ErrorCode::Aborted => "aborted",
+        }
+    }
+
+    /// Whether trying again (a new flow) may succeed.
+    pub fn retryable(self) -> bool {
+        !matches!(self, ErrorCode::InvalidOptions | ErrorCode::Aborted)
+    }
+}
+
+/// How a flow failed: code, message for people, and whether a retry may help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowError {
+    /// Machine code.
+    pub code: ErrorCode,
+    /// For people; never empty.
+    pub message: String,
+    /// Whether a new attempt may succeed.
+    pub retryable: bool,
+}
+
+impl FlowError {
+    /// An error with the code's default retryability.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        FlowError {
+            code,
+            message: message.into(),
+            retryable: code.retryable(),
+        }
+    }
+}
+
+/// A created connection, as the flow learned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// The connection's id.
+    pub connection_id: String,
+    /// The integration, e.g. `slack`.
+    pub integration_name: String,
+    /// The `externalId` the token was created with.
+    pub external_id: String,
+    /// The end user's external id, when known.
+    pub end_user_id: Option<String>,
+    /// The confirmed session, when a session endpoint confirmed it.
+    pub session: Option<PollResponse>,
+}
+
+/// How a flow ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A connection exists.
+    Connected(Connection),
+    /// Anything else.
+    Failed(FlowError),
+}
+
+/// What a poll of the session endpoint produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollResult {
+    /// 200 with a valid body.
+    Status(PollResponse),
+    /// 401 (`INVALID_TOKEN`): the token is unknown or expired.
+    InvalidToken,
+    /// A failure worth retrying: network error, 408, 429, 5xx. `retry_after_ms` from
+    /// `Retry-After` when the server sent one.
+    Retry {
+        /// Why, for the debug stream.
+        reason: String,
+        /// The server's `Retry-After`, in milliseconds.
+        retry_after_ms: Option<Millis>,
+    },
+    /// Any other answer: the endpoint is misconfigured or lies.
+    Fatal(String),
+}
+
+/// Inputs the driver feeds to the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// `window.open` gave a live window.
+    PopupOpened,
+    /// `window.open` gave nothing (or a closed window).
+    PopupBlocked,
+    /// The connect URL is known (given, or fetched from the host backend).
+    Target(Target),
+    /// The connect URL could not be obtained.
+    TargetFailed(FlowError),
+    /// A `message` event arrived on the opener's window.
+    Message {
+        /// `event.origin`.
+        origin: String,
+        /// `event.source` is this flow's popup.
+        from_popup: bool,
+        /// The validated data, or why it is not a result message.
+        payload: Result<ResultMessage, Rejection>,
+    },
+    /// The popup was observed closed.
+    PopupClosed,
+    /// A poll finished.
+    Poll(PollResult),
+    /// Time passed (the driver ticks a few times a second).
+    Tick,
+    /// The host cancelled the flow.
+    Abort,
+}
+
+/// Named steps of the progress stream (`weavz:connect-event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The popup opened.
+    PopupOpened,
+    /// The popup was sent to the hosted page.
+    ConnectPageOpened,
+    /// An authentic result message arrived.
+    ResultReceived,
+    /// The session is being confirmed with the host backend.
+    Confirming,
+    /// The popup was seen closed.
+    PopupClosed,
+}
+
+impl Progress {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::PopupOpened => "popup_opened",
+            Progress::ConnectPageOpened => "connect_page_opened",
+            Progress::ResultReceived => "result_received",
+            Progress::Confirming => "confirming",
+            Progress::PopupClosed => "popup_closed",
+        }
+    }
+}
+
+/// Things the flow noticed and ignored, for the debug stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A message from an origin other than the connect page's.
+    RejectedOrigin(String),
+    /// A message from the right origin but another window.
+    RejectedSource,
+    /// A message whose data is not a valid result.
+    RejectedShape(Rejection),
+    /// A message before the connect URL was known.
+    RejectedEarly,
+    /// A result message after one was already received.
+    Duplicate,
+    /// A result message the session did not confirm in time.
+    NotConfirmed,
+    /// A poll failed and will be retried.
+    PollRetry(String),
+    /// An input after the flow ended.
+    AfterEnd,
+}
+
+impl Note {
+    /// Wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Note::RejectedOrigin(_) => "rejected_origin",
+            Note::RejectedSource => "rejected_source",
+            Note::RejectedShape(_) => "rejected_shape",
+            Note::RejectedEarly => "rejected_early",
+            Note::Duplicate => "duplicate_result",
+            Note::NotConfirmed => "result_not_confirmed",
+            Note::PollRetry(_) => "poll_retry",
+            Note::AfterEnd => "after_end",
+        }
+    }
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send the popup to this URL.
+    Navigate(String),
+    /// Close the popup if it is still open.
+    ClosePopup,
+    /// POST `{token}` to the session endpoint and feed back [`Input::Poll`].
+    Poll(String),
+    /// Report a step.
+    Progress(Progress),
+    /// Report something ignored.
+    Debug(Note),
+    /// The flow is over; emitted exactly once.
+    Finish(Outcome),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The popup is open on `about:blank`, the connect URL is on its way.
+    Preparing,
+    /// The popup shows (or has shown) the hosted page.
+    Waiting,
+    Done,
+}
+
+/// One connect flow. Feed it with [`Flow::handle`].
+#[derive(Debug, Clone)]
+pub struct Flow {
+    cfg: FlowConfig,
+    phase: Phase,
+    target: Option<Target>,
+    popup_open: bool,
+    /// When the popup was seen closed.
+    closed_at: Option<Millis>,
+    /// Until when a result message is being confirmed.
+    confirm_until: Option<Millis>,
+    /// The message asked us to confirm; what it claimed.
+    claimed: Option<ResultOutcome>,
+    poll_in_flight: bool,
+    next_poll_at: Option<Millis>,
+    poll_failures: u32,
+    last_poll_error: Option<String>,
+    /// First time seen, to anchor deadlines.
+    now: Millis,
+}
+
+impl Flow {
+    /// A flow that has not opened its popup yet.
+    pub fn new(cfg: FlowConfig) -> Self {
+        Flow {
+            cfg,
+            phase: Phase::Preparing,
+            target: None,
+            popup_open: false,
+            closed_at: None,
+            confirm_until: None,
+            claimed: None,
+            poll_in_flight: false,
+            next_poll_at: None,
+            poll_failures: 0,
+            last_poll_error: None,
+            now: 0.0,
+        }
+    }
+
+    /// Whether the flow has ended.
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// The origin results must come from, once known.
+    pub fn expected_origin(&self) -> Option<&str> {
+        self.target.as_ref().map(|t| t.origin.as_str())
+    }
+
+    /// Feeds one input at time `now`; returns what to do, in order.
+    pub fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect> {
+        // Time never runs backwards for the flow.
+        if now > self.now {
+            self.now = now;
+        }
+        let now = self.now;
+        let mut out = Vec::new();
+        if self.phase == Phase::Done {
+            if matches!(input, Input::Message { .. } | Input::Poll(_)) {
+                out.push(Effect::Debug(Note::AfterEnd));
+            }
+            return out;
+        }
+        match input {
+            Input::PopupOpened => {
+                self.popup_open = true;
+                out.push(Effect::Progress(Progress::PopupOpened));
+            }
+            Input::PopupBlocked => self.finish(
+                &mut out,
+                Outcome::Failed(FlowError::new(
+                    ErrorCode::PopupBlocked,
+                    "The browser blocked the connect window. Allow pop-ups for this site and try again.",
+                )),
+            ),
+            Input::Target(target) => {
+                if self.target.is_some() {
+                    return out;
+                }
+                out.push(Effect::Navigate(target.connect_url.clone()));
+                out.push(Effect::Progress(Progress::ConnectPageOpened));
+                self.target = Some(target);
+                self.phase = Phase::Waiting;
+            }
+            Input::TargetFailed(err) => {
+                out.push(Effect::ClosePopup);
+                self.finish(&mut out, Outcome::Failed(err));
+            }
+            Input::Message {
+                origin,
+                from_popup,
+                payload,
+            } => self.on_message(now, &mut out, origin, from_popup, payload),
+            Input::PopupClosed => {
+                if self.closed_at.is_some() {
+                    return out;
+                }
+                self.popup_open = false;
+                self.closed_at = Some(now);
+                out.push(Effect::Progress(Progress::PopupClosed));
+                if self.phase == Phase::Preparing {
+                    // Closed before the hosted page ever loaded: nothing can arrive.
+                    self.finish(&mut out, cancelled());
+                } else if self.can_poll() {
+                    self.next_poll_at = Some(now);
+                    self.maybe_poll(now, &mut out);
+                }
+            }
+            Input::Poll(result) => self.on_poll(now, &mut out, result),
+            Input::Tick => self.on_tick(now, &mut out),
+            Input::Abort => {
+                out.push(Effect::ClosePopup);
+                self.finish(
+                    &mut out,
+                    Outcome::Failed(FlowError::new(
+                        ErrorCode::Aborted,
+                        "The connect flow was aborted.",
+                    )),
+                );
+            }
+        }
+        out
+    }
+
+    fn can_poll(&self) -> bool {
+        self.cfg.confirm_with_session && self.target.as_ref().is_some_and(|t| t.token.is_some())
+    }
+
+    fn finish(&mut self, out: &mut Vec<Effect>, outcome: Outcome) {
+        if self.phase == Phase::Done {
+            return;
+        }
+        self.phase = Phase::Done;
+        if self.popup_open {
+            out.push(Effect::ClosePopup);
+        }
+        out.push(Effect::Finish(outcome));
+    }
+
+    fn on_message(
+        &mut self,
+        now: Millis,
+        out: &mut Vec<Effect>,
+        origin: String,
+        from_popup: bool,
+        payload: Result<ResultMessage, Rejection>,
+    ) {
+        let Some(expected) = self.expected_origin() else {
+            out.push(Effect::Debug(Note::RejectedEarly));
+            return;
+        };
+        if origin != expected {
+            out.push(Effect::Debug(Note::RejectedOrigin(origin)));
+            return;
+        }
+        if !from_popup {
+            out.push(Effect::Debug(Note::RejectedSource));
+            return;
+        }
+        let message = match payload {
+            Ok(m) => m,
+            Err(rejection) => {
+                out.push(Effect::Debug(Note::RejectedShape(rejection)));
+                return;
+            }
+        };
+        if self.claimed.is_some() {
+            out.push(Effect::Debug(Note::Duplicate));
+            return;
+        }
+        out.push(Effect::Progress(Progress::ResultReceived));
+        if self.can_poll() {
+            // A message only tells us to check; the session is the truth.
+            self.claimed = Some(message.outcome);
+            self.confirm_until = Some(now + self.cfg.confirm_window_ms);
+            self.next_poll_at = Some(now);
+            out.push(Effect::Progress(Progress::Confirming));
+            self.maybe_poll(now, out);
+            return;
+        }
+        let outcome = match message.outcome {
+            ResultOutcome::Success {
+                connection_id,
+                integration_name,
+                external_id,
+                end_user_id,
+            } => Outcome::Connected(Connection {
+                connection_id,
+                integration_name,
+                external_id,
+                end_user_id,
+                session: None,
+            }),
+            ResultOutcome::Error { error } => {
+                Outcome::Failed(FlowError::new(ErrorCode::ConnectFailed, error))
+            }
+        };
+        self.finish(out, outcome);
+    }
+
+    /// Whether polls are wanted now: confirming a message, or in the grace period.
+    fn polling_wanted(&self, now: Millis) -> bool {
+        self.can_poll() && (self.confirm_until.is_some_and(|t| now < t) || self.closed_at.is_some())
+    }
+
+    fn maybe_poll(&mut self, now: Millis, out: &mut Vec<Effect>) {
+        if self.poll_in_flight || !self.polling_wanted(now) {
+            return;
+        }
+        if self.next_poll_at.is_none_or(|t| now < t) {
+            return;
+        }
+        if let Some(token) = self.target.as_ref().and_then(|t| t.token.clone()) {
+            self.poll_in_flight = true;
+            self.next_poll_at = None;
+            out.push(Effect::Poll(token));
+        }
+    }
+
+    fn on_poll(&mut self, now: Millis, out: &mut Vec<Effect>, result: PollResult) {
+        if !self.poll_in_flight {
+            // Only answers to polls this flow asked for count.
+            return;
+        }
+        self.poll_in_flight = false;
+        match result {
+            PollResult::Status(resp) => {
+                self.poll_failures = 0;
+                self.last_poll_error = None;
+                match resp.status {
+                    SessionStatus::Completed => match resp.connection_id.clone() {
+                        Some(connection_id) if !connection_id.is_empty() => {
+                            let end_user_id = match &self.claimed {
+                                Some(ResultOutcome::Success { end_user_id, .. }) => end_user_id.clone(),
+                                _ => None,
+                            };
+                            let connection = Connection {
+                                connection_id,
+                                integration_name: resp.integration_name.clone().unwrap_or_default(),
+                                external_id: resp.external_id.clone().unwrap_or_default(),
+                                end_user_id,
+                                session: Some(resp),
+                            };
+                            self.finish(out, Outcome::Connected(connection));
+                        }
+                        _ => self.schedule_retry(now, out, "COMPLETED without a connectionId".into(), None),
+                    },
+                    SessionStatus::Failed => {
+                        let message = resp
+                            .error
+                            .filter(|e| !e.trim().is_empty())
+                            .unwrap_or_else(|| "The connection failed.".to_owned());
+                        self.finish(
+                            out,
+                            Outcome::Failed(FlowError::new(ErrorCode::ConnectFailed, message)),
+                        );
+                    }
+                    SessionStatus::Pending | SessionStatus::Connecting => {
+                        self.next_poll_at = Some(now + self.cfg.poll_interval_ms);
+                    }
+                }
+            }
+            PollResult::InvalidToken => self.finish(
+                out,
+                Outcome::Failed(FlowError::new(
+                    ErrorCode::SessionExpired,
+                    "The connect session expired. Start again to get a new one.",
+                )),
+            ),
+            PollResult::Retry {
+                reason,
+                retry_after_ms,
+            } => self.schedule_retry(now, out, reason, retry_after_ms),
+            PollResult::Fatal(reason) => {
+                out.push(Effect::ClosePopup);
+                self.finish(
+                    out,
+                    Outcome::Failed(FlowError {
+                        code: ErrorCode::Network,
+                        message: format!("The session endpoint answered unexpectedly: {reason}"),
+                        retryable: false,
+                    }),
+                );
+            }
+        }
+    }
+
+    fn schedule_retry(
+        &mut self,
+        now: Millis,
+        out: &mut Vec<Effect>,
+        reason: String,
+        retry_after: Option<Millis>,
+    ) {
+        self.poll_failures = self.poll_failures.saturating_add(1);
+        let exp = self.cfg.poll_interval_ms * f64::from(1u32 << self.poll_failures.min(10).saturating_sub(1));
+        let delay = exp.min(self.cfg.max_backoff_ms).max(retry_after.unwrap_or(0.0));
+        self.next_poll_at = Some(now + delay);
+        out.push(Effect::Debug(Note::PollRetry(reason.clone())));
+        self.last_poll_error = Some(reason);
+    }
+
+    fn on_tick(&mut self, now: Millis, out: &mut Vec<Effect>) {
+        if let Some(until) = self.confirm_until
+            && now >= until
+        {
+            self.confirm_until = None;
+            // Unconfirmed claims are dropped: the user may still finish for real.
+            if self.closed_at.is_none() {
+                self.claimed = None;
+                self.last_poll_error = None;
+                out.push(Effect::Debug(Note::NotConfirmed));
+            }
+        }
+        if let Some(closed) = self.closed_at
+            && now >= closed + self.cfg.close_grace_ms
+        {
+            let outcome = match (&self.claimed, &self.last_poll_error) {
+                (Some(ResultOutcome::Success { .. }), Some(err)) => Outcome::Failed(FlowError::new(
+                    ErrorCode::Network,
+                    format!("The connection could not be confirmed: {err}"),
+                )),
+                // The user saw this error in the window; the session could not be asked.
+                (Some(ResultOutcome::Error { error }), Some(_)) => {
+                    Outcome::Failed(FlowError::new(ErrorCode::ConnectFailed, error.clone()))
+                }
+                _ => cancelled(),
+            };
+            self.finish(out, outcome);
+            return;
+        }
+        self.maybe_poll(now, out);
+    }
+}
+
+fn cancelled() -> Outcome {
+    Outcome::Failed(FlowError::new(
+        ErrorCode::UserCancelled,
+        "The connect window was closed before finishing.",
+    ))
+}
+
+#[cfg(test)]
+mod tests;

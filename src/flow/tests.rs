@@ -1,0 +1,537 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::protocol::{PollResponse, ResultMessage, SessionStatus};
+
+const URL: &str = "https://connect.example/connect?token=cst_abc";
+const ORIGIN: &str = "https://connect.example";
+
+fn cfg(session: bool) -> FlowConfig {
+    FlowConfig {
+        confirm_with_session: session,
+        ..FlowConfig::default()
+    }
+}
+
+/// A flow whose popup shows the hosted page.
+fn waiting(session: bool) -> Flow {
+    let mut f = Flow::new(cfg(session));
+    f.handle(0.0, Input::PopupOpened);
+    let fx = f.handle(1.0, Input::Target(Target::new(URL).unwrap()));
+    assert_eq!(fx[0], Effect::Navigate(URL.into()));
+    f
+}
+
+fn msg(origin: &str, from_popup: bool, m: ResultMessage) -> Input {
+    Input::Message {
+        origin: origin.into(),
+        from_popup,
+        payload: Ok(m),
+    }
+}
+
+fn poll(status: SessionStatus, id: Option<&str>, error: Option<&str>) -> Input {
+    Input::Poll(PollResult::Status(PollResponse {
+        status,
+        connection_id: id.map(Into::into),
+        integration_name: Some("slack".into()),
+        external_id: Some("u1".into()),
+        error: error.map(Into::into),
+    }))
+}
+
+fn finished(fx: &[Effect]) -> Option<&Outcome> {
+    fx.iter().find_map(|e| match e {
+        Effect::Finish(o) => Some(o),
+        _ => None,
+    })
+}
+
+fn code(fx: &[Effect]) -> Option<ErrorCode> {
+    match finished(fx)? {
+        Outcome::Failed(e) => Some(e.code),
+        Outcome::Connected(_) => None,
+    }
+}
+
+#[test]
+fn origins_are_normalised() {
+    assert_eq!(
+        origin_of("HTTPS://Connect.Example:443/x?y#z").as_deref(),
+        Some("https://connect.example")
+    );
+    assert_eq!(
+        origin_of("http://127.0.0.1:8081/connect").as_deref(),
+        Some("http://127.0.0.1:8081")
+    );
+    assert_eq!(origin_of("http://h:080").as_deref(), Some("http://h"));
+    assert_eq!(origin_of("http://[::1]:9/").as_deref(), Some("http://[::1]:9"));
+    for bad in [
+        "/connect?token=x",
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "ftp://h/",
+        "https://",
+        "https://u:p@h/",
+        "https://h:99999/",
+        "https://h:x/",
+        "https:///path",
+    ] {
+        assert_eq!(origin_of(bad), None, "{bad}");
+    }
+    let t = Target::new(URL).unwrap();
+    assert_eq!(t.origin, ORIGIN);
+    assert_eq!(t.token.as_deref(), Some("cst_abc"));
+    assert_eq!(Target::new("https://h/connect").unwrap().token, None);
+}
+
+#[test]
+fn success_message_ends_the_flow_without_a_session_endpoint() {
+    let mut f = waiting(false);
+    let fx = f.handle(
+        2.0,
+        msg(ORIGIN, true, ResultMessage::success("c1", "slack", "u1")),
+    );
+    assert!(fx.contains(&Effect::ClosePopup));
+    match finished(&fx) {
+        Some(Outcome::Connected(c)) => {
+            assert_eq!((c.connection_id.as_str(), c.session.as_ref()), ("c1", None));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(f.is_done());
+    assert_eq!(
+        f.handle(
+            3.0,
+            msg(ORIGIN, true, ResultMessage::success("c2", "slack", "u1"))
+        ),
+        vec![Effect::Debug(Note::AfterEnd)]
+    );
+}
+
+#[test]
+fn forged_and_malformed_messages_are_ignored() {
+    let mut f = waiting(false);
+    let ok = ResultMessage::success("forged", "slack", "u1");
+    for (input, note) in [
+        (
+            msg("https://connect.example.evil", true, ok.clone()),
+            "rejected_origin",
+        ),
+        (msg("http://connect.example", true, ok.clone()), "rejected_origin"),
+        (
+            msg("https://connect.example:8443", true, ok.clone()),
+            "rejected_origin",
+        ),
+        (msg("null", true, ok.clone()), "rejected_origin"),
+        (msg(ORIGIN, false, ok.clone()), "rejected_source"),
+        (
+            Input::Message {
+                origin: ORIGIN.into(),
+                from_popup: true,
+                payload: Err(crate::protocol::Rejection::WrongType),
+            },
+            "rejected_shape",
+        ),
+    ] {
+        let fx = f.handle(2.0, input);
+        assert!(
+            matches!(&fx[..], [Effect::Debug(n)] if n.as_str() == note),
+            "{fx:?}"
+        );
+    }
+    assert!(!f.is_done());
+    // Before the target is known, nothing is accepted.
+    let mut early = Flow::new(cfg(false));
+    early.handle(0.0, Input::PopupOpened);
+    assert_eq!(
+        early.handle(1.0, msg(ORIGIN, true, ok)),
+        vec![Effect::Debug(Note::RejectedEarly)]
+    );
+}
+
+#[test]
+fn error_message_fails_with_its_text() {
+    let mut f = waiting(false);
+    let fx = f.handle(
+        2.0,
+        msg(ORIGIN, true, ResultMessage::error("Access was denied at GitHub.")),
+    );
+    match finished(&fx) {
+        Some(Outcome::Failed(e)) => {
+            assert_eq!(e.code, ErrorCode::ConnectFailed);
+            assert_eq!(e.message, "Access was denied at GitHub.");
+            assert!(e.retryable);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn with_a_session_endpoint_the_poll_decides() {
+    let mut f = waiting(true);
+    let fx = f.handle(
+        2.0,
+        msg(ORIGIN, true, ResultMessage::success("claimed", "slack", "u1")),
+    );
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    assert!(finished(&fx).is_none(), "a message alone proves nothing");
+    // Still connecting: keep polling on the next tick after the interval.
+    let fx = f.handle(3.0, poll(SessionStatus::Connecting, None, None));
+    assert!(fx.is_empty());
+    assert!(f.handle(500.0, Input::Tick).is_empty());
+    assert_eq!(
+        f.handle(1003.0, Input::Tick),
+        vec![Effect::Poll("cst_abc".into())]
+    );
+    let fx = f.handle(1004.0, poll(SessionStatus::Completed, Some("real"), None));
+    match finished(&fx) {
+        Some(Outcome::Connected(c)) => {
+            assert_eq!(
+                c.connection_id, "real",
+                "the session's id wins over the message's"
+            );
+            assert_eq!(c.session.as_ref().unwrap().status, SessionStatus::Completed);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn session_failure_and_expiry() {
+    let mut f = waiting(true);
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::error("denied")));
+    let fx = f.handle(
+        3.0,
+        poll(SessionStatus::Failed, None, Some("Access was denied at Slack.")),
+    );
+    match finished(&fx) {
+        Some(Outcome::Failed(e)) => assert_eq!(
+            (e.code, e.message.as_str()),
+            (ErrorCode::ConnectFailed, "Access was denied at Slack.")
+        ),
+        other => panic!("{other:?}"),
+    }
+    let mut f = waiting(true);
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    assert_eq!(
+        code(&f.handle(3.0, Input::Poll(PollResult::InvalidToken))),
+        Some(ErrorCode::SessionExpired)
+    );
+    let mut f = waiting(true);
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    let fx = f.handle(3.0, Input::Poll(PollResult::Fatal("HTTP 404".into())));
+    match finished(&fx) {
+        Some(Outcome::Failed(e)) => assert_eq!((e.code, e.retryable), (ErrorCode::Network, false)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn poll_retries_back_off_and_honour_retry_after() {
+    let mut f = waiting(true);
+    f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    let retry = |after| {
+        Input::Poll(PollResult::Retry {
+            reason: "HTTP 503".into(),
+            retry_after_ms: after,
+        })
+    };
+    let fx = f.handle(10.0, retry(Some(5000.0)));
+    assert!(matches!(&fx[..], [Effect::Debug(Note::PollRetry(_))]));
+    assert!(
+        f.handle(5009.0, Input::Tick).is_empty(),
+        "Retry-After is honoured"
+    );
+    assert_eq!(
+        f.handle(5010.0, Input::Tick),
+        vec![Effect::Poll("cst_abc".into())]
+    );
+    // Second failure: 2 s backoff (1 s × 2¹).
+    f.handle(5020.0, retry(None));
+    assert!(f.handle(7019.0, Input::Tick).is_empty());
+    assert_eq!(
+        f.handle(7020.0, Input::Tick),
+        vec![Effect::Poll("cst_abc".into())]
+    );
+    let fx = f.handle(7030.0, poll(SessionStatus::Completed, Some("c"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(_))));
+}
+
+#[test]
+fn closing_the_popup_cancels_after_the_grace_period() {
+    let mut f = waiting(false);
+    let fx = f.handle(100.0, Input::PopupClosed);
+    assert_eq!(fx, vec![Effect::Progress(Progress::PopupClosed)]);
+    assert!(finished(&f.handle(3099.0, Input::Tick)).is_none());
+    let fx = f.handle(3100.0, Input::Tick);
+    assert_eq!(code(&fx), Some(ErrorCode::UserCancelled));
+    assert!(!fx.contains(&Effect::ClosePopup), "already closed");
+}
+
+#[test]
+fn a_late_message_within_the_grace_period_wins() {
+    let mut f = waiting(false);
+    f.handle(100.0, Input::PopupClosed);
+    let fx = f.handle(
+        2000.0,
+        msg(ORIGIN, true, ResultMessage::success("late", "slack", "u1")),
+    );
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "late"));
+}
+
+#[test]
+fn a_closed_popup_is_checked_with_the_session() {
+    // The backend completed, then the popup closed before posting (security bar 17b).
+    let mut f = waiting(true);
+    let fx = f.handle(100.0, Input::PopupClosed);
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    let fx = f.handle(150.0, poll(SessionStatus::Completed, Some("c9"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c9"));
+
+    // Still connecting: poll through the grace period, then cancel.
+    let mut f = waiting(true);
+    f.handle(100.0, Input::PopupClosed);
+    f.handle(150.0, poll(SessionStatus::Connecting, None, None));
+    assert!(f.handle(1100.0, Input::Tick).is_empty());
+    assert_eq!(
+        f.handle(1150.0, Input::Tick),
+        vec![Effect::Poll("cst_abc".into())]
+    );
+    f.handle(1160.0, poll(SessionStatus::Connecting, None, None));
+    assert_eq!(
+        code(&f.handle(3100.0, Input::Tick)),
+        Some(ErrorCode::UserCancelled)
+    );
+}
+
+#[test]
+fn an_unconfirmable_success_is_a_network_error_not_a_cancel() {
+    let mut f = waiting(true);
+    f.handle(
+        10.0,
+        msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")),
+    );
+    f.handle(20.0, Input::PopupClosed);
+    f.handle(
+        30.0,
+        Input::Poll(PollResult::Retry {
+            reason: "offline".into(),
+            retry_after_ms: None,
+        }),
+    );
+    assert_eq!(code(&f.handle(3020.0, Input::Tick)), Some(ErrorCode::Network));
+}
+
+#[test]
+fn an_unconfirmed_claim_is_dropped_and_the_flow_goes_on() {
+    let mut f = waiting(true);
+    f.handle(
+        0.0,
+        msg(ORIGIN, true, ResultMessage::success("forged", "slack", "u1")),
+    );
+    f.handle(1.0, poll(SessionStatus::Connecting, None, None));
+    let mut t = 1.0;
+    let mut notes = Vec::new();
+    while t < 16_000.0 {
+        t += 250.0;
+        for e in f.handle(t, Input::Tick) {
+            match e {
+                Effect::Poll(_) => {
+                    f.handle(t, poll(SessionStatus::Connecting, None, None));
+                }
+                Effect::Debug(n) => notes.push(n),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(notes, vec![Note::NotConfirmed]);
+    assert!(!f.is_done());
+    // The real result still gets through.
+    let fx = f.handle(
+        t,
+        msg(ORIGIN, true, ResultMessage::success("real", "slack", "u1")),
+    );
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    let fx = f.handle(t + 1.0, poll(SessionStatus::Completed, Some("real"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "real"));
+}
+
+#[test]
+fn blocked_aborted_and_failed_preparation() {
+    let mut f = Flow::new(cfg(false));
+    assert_eq!(
+        code(&f.handle(0.0, Input::PopupBlocked)),
+        Some(ErrorCode::PopupBlocked)
+    );
+
+    let mut f = waiting(true);
+    let fx = f.handle(5.0, Input::Abort);
+    assert_eq!(fx.first(), Some(&Effect::ClosePopup));
+    assert_eq!(code(&fx), Some(ErrorCode::Aborted));
+    assert!(f.handle(6.0, Input::Tick).is_empty());
+
+    let mut f = Flow::new(cfg(false));
+    f.handle(0.0, Input::PopupOpened);
+    let fx = f.handle(
+        1.0,
+        Input::TargetFailed(FlowError::new(ErrorCode::Network, "offline")),
+    );
+    assert!(fx.contains(&Effect::ClosePopup));
+    assert_eq!(code(&fx), Some(ErrorCode::Network));
+
+    // The user closed the blank popup before the connect URL arrived.
+    let mut f = Flow::new(cfg(false));
+    f.handle(0.0, Input::PopupOpened);
+    assert_eq!(
+        code(&f.handle(1.0, Input::PopupClosed)),
+        Some(ErrorCode::UserCancelled)
+    );
+    assert!(f.handle(2.0, Input::Target(Target::new(URL).unwrap())).is_empty());
+}
+
+#[test]
+fn duplicates_while_confirming_are_noted() {
+    let mut f = waiting(true);
+    f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    let fx = f.handle(1.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    assert_eq!(fx, vec![Effect::Debug(Note::Duplicate)]);
+}
+
+// ---- property tests ----------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Step {
+    Opened,
+    Blocked,
+    Target,
+    TargetFailed,
+    Message {
+        right_origin: bool,
+        from_popup: bool,
+        kind: u8,
+    },
+    Closed,
+    Poll(u8),
+    Tick,
+    Abort,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        1 => Just(Step::Opened),
+        1 => Just(Step::Blocked),
+        3 => Just(Step::Target),
+        1 => Just(Step::TargetFailed),
+        6 => (any::<bool>(), any::<bool>(), 0u8..3)
+            .prop_map(|(right_origin, from_popup, kind)| Step::Message { right_origin, from_popup, kind }),
+        2 => Just(Step::Closed),
+        4 => (0u8..7).prop_map(Step::Poll),
+        6 => Just(Step::Tick),
+        1 => Just(Step::Abort),
+    ]
+}
+
+fn to_input(s: &Step) -> Input {
+    match s {
+        Step::Opened => Input::PopupOpened,
+        Step::Blocked => Input::PopupBlocked,
+        Step::Target => Input::Target(Target::new(URL).unwrap()),
+        Step::TargetFailed => Input::TargetFailed(FlowError::new(ErrorCode::Network, "x")),
+        Step::Message {
+            right_origin,
+            from_popup,
+            kind,
+        } => Input::Message {
+            origin: if *right_origin {
+                ORIGIN
+            } else {
+                "https://evil.example"
+            }
+            .into(),
+            from_popup: *from_popup,
+            payload: match kind {
+                0 => Ok(ResultMessage::success("msg", "slack", "u1")),
+                1 => Ok(ResultMessage::error("denied")),
+                _ => Err(crate::protocol::Rejection::BadStatus),
+            },
+        },
+        Step::Closed => Input::PopupClosed,
+        Step::Poll(k) => match k {
+            0 => poll(SessionStatus::Completed, Some("polled"), None),
+            1 => poll(SessionStatus::Completed, None, None),
+            2 => poll(SessionStatus::Failed, None, Some("nope")),
+            3 => poll(SessionStatus::Connecting, None, None),
+            4 => Input::Poll(PollResult::InvalidToken),
+            5 => Input::Poll(PollResult::Retry {
+                reason: "503".into(),
+                retry_after_ms: Some(1000.0),
+            }),
+            _ => Input::Poll(PollResult::Fatal("404".into())),
+        },
+        Step::Tick => Input::Tick,
+        Step::Abort => Input::Abort,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn exactly_one_outcome_and_only_for_authentic_input(
+        session in any::<bool>(),
+        steps in prop::collection::vec((0u16..2000, step()), 0..60),
+    ) {
+        let mut f = Flow::new(cfg(session));
+        let mut now = 0.0;
+        let mut finishes = 0;
+        let mut polls_outstanding = 0i32;
+        for (dt, s) in &steps {
+            now += f64::from(*dt);
+            let input = to_input(s);
+            let was_done = f.is_done();
+            let fx = f.handle(now, input.clone());
+            if was_done {
+                prop_assert!(fx.iter().all(|e| *e == Effect::Debug(Note::AfterEnd)), "{fx:?}");
+                continue;
+            }
+            if matches!(input, Input::Poll(_)) {
+                polls_outstanding = 0;
+            }
+            for e in &fx {
+                match e {
+                    Effect::Poll(token) => {
+                        prop_assert!(session, "polls only with a session endpoint");
+                        prop_assert_eq!(token, "cst_abc");
+                        polls_outstanding += 1;
+                        prop_assert!(polls_outstanding <= 1, "never two polls in flight");
+                    }
+                    Effect::Finish(outcome) => {
+                        finishes += 1;
+                        if let Outcome::Connected(c) = outcome {
+                            if session {
+                                // Only a completed session with an id connects.
+                                prop_assert!(matches!(s, Step::Poll(0)), "{s:?}");
+                                prop_assert_eq!(&c.connection_id, "polled");
+                            } else {
+                                prop_assert!(
+                                    matches!(s, Step::Message { right_origin: true, from_popup: true, kind: 0 }),
+                                    "{s:?}"
+                                );
+                                prop_assert_eq!(&c.connection_id, "msg");
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        prop_assert!(finishes <= 1);
+        // Liveness: once the popup is closed, the flow ends by the end of the grace period.
+        let mut fx = f.handle(now + 1.0, Input::PopupClosed);
+        fx.extend(f.handle(now + 1.0 + 3000.0, Input::Tick));
+        finishes += fx.iter().filter(|e| matches!(e, Effect::Finish(_))).count();
+        prop_assert_eq!(finishes, 1);
+        prop_assert!(f.is_done());
+    }
+}
