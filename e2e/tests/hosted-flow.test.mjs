@@ -39,12 +39,13 @@ for (const browserName of browsers()) {
       return popupPromise;
     }
 
+    // Waits for the first result message, then checks that no second one follows.
     async function oneResult(page) {
-      const [message] = await until(page, () => {
-        const found = window.weavzMessages.filter((m) => m.data && m.data.type === 'weavz-connect-result');
-        return found.length > 0 && found;
-      });
-      return message;
+      await until(page, () => window.weavzMessages.some((m) => m.data && m.data.type === 'weavz-connect-result'));
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      const found = await page.evaluate(resultMessages);
+      assert.equal(found.length, 1, 'exactly one result message');
+      return found[0];
     }
 
     it('completes an API-key flow and the opener receives the result', async () => {

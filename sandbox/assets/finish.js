@@ -10,6 +10,12 @@
   } catch (e) {
     return;
   }
+  // Codes, states and tokens leave the address bar and the history entry.
+  try {
+    history.replaceState(null, '', location.pathname);
+  } catch (e) {
+    /* not fatal */
+  }
   var opener = null;
   try {
     opener = window.opener;

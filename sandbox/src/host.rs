@@ -156,6 +156,10 @@ struct DemoTokenRequest {
 }
 
 /// `POST /api/connect-token`: mints a connect token with the server-held key.
+///
+/// A demo shortcut: it takes `externalId`, `endUserId` and `scope` from the browser. A real
+/// host backend derives them from its own signed-in user, or any visitor could mint a token
+/// that attaches a connection to someone else.
 async fn connect_token(State(state): State<Shared>, ApiJson(req): ApiJson<DemoTokenRequest>) -> Response {
     let mut v = Validation::default();
     let integration = check_text(&mut v, "integrationName", req.integration_name.as_deref(), 100);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -55,6 +55,50 @@ pub fn router() -> Router<Shared> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
+/// Query parameters of a hosted page; a malformed query (e.g. a duplicated `code`) is a
+/// 400 error page with the hosted page's headers.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(PageQuery)
+            .map_err(|e| {
+                error(
+                    &parts.headers,
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "VALIDATION_ERROR",
+                        format!("This link is malformed: {e}."),
+                    ),
+                )
+            })
+    }
+}
+
+/// The error page for a form that could not be read: 413 past the size limit, else 400.
+pub fn form_error(headers: &HeaderMap, rejection: &axum::extract::rejection::FormRejection) -> Response {
+    use axum::extract::rejection::FormRejection;
+    let err = match rejection {
+        FormRejection::BytesRejection(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("The form is larger than {} KiB.", MAX_BODY_BYTES / 1024),
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "The form could not be read.",
+        ),
+    };
+    error(headers, err)
+}
+
 /// An error page with the hosted page's CSP and stylesheet.
 pub fn error(headers: &HeaderMap, err: ApiError) -> Response {
     pages::error_page(headers, CSP, STYLESHEET, err)
@@ -98,7 +142,7 @@ struct TokenQuery {
 async fn connect_page(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Query(q): Query<TokenQuery>,
+    PageQuery(q): PageQuery<TokenQuery>,
 ) -> Response {
     let Some(token) = q.token.filter(|t| !t.is_empty()) else {
         return error(
@@ -291,15 +335,9 @@ async fn submit_form(
     headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(values)) = form else {
-        return error(
-            &headers,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION_ERROR",
-                "The form could not be read.",
-            ),
-        );
+    let values = match form {
+        Ok(Form(values)) => values,
+        Err(rejection) => return form_error(&headers, &rejection),
     };
     let token = values.get("token").cloned().unwrap_or_default();
     if token.is_empty() {
@@ -343,7 +381,13 @@ async fn submit_form(
                 errors.insert(f.key, msg);
             }
             None => {
-                credentials.insert(f.key.to_owned(), Value::String(value.trim().to_owned()));
+                // Secrets are stored exactly as typed; other fields lose stray spaces.
+                let value = if f.kind == FieldKind::Secret {
+                    value
+                } else {
+                    value.trim()
+                };
+                credentials.insert(f.key.to_owned(), Value::String(value.to_owned()));
             }
         }
     }
@@ -450,7 +494,7 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         "redirect": redirect_target(session),
         "closeDelayMs": 150,
     });
-    let name = escape_html(integration.display_name);
+    let name = integration.display_name;
     let (title, text) = if success {
         (
             format!("Connected to {name}"),
@@ -464,10 +508,11 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
     };
     let body = format!(
         "<main class=\"card\"><header class=\"brand\"><img src=\"{logo}\" alt=\"\" width=\"40\" height=\"40\">\
-         <h1>{title}</h1></header><p class=\"{class}\" role=\"status\">{text}</p>\
+         <h1>{heading}</h1></header><p class=\"{class}\" role=\"status\">{text}</p>\
          <p class=\"muted\" id=\"close-hint\">This window closes by itself.</p>\
          <script type=\"application/json\" id=\"weavz-result\">{data}</script></main>",
         logo = escape_html(&integration.logo_url()),
+        heading = escape_html(&title),
         class = if success { "ok" } else { "error" },
         data = json_for_script(&config),
     );
@@ -530,8 +575,8 @@ struct TokenAnswer {
 async fn oauth_callback(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Path(app): Path<String>,
-    Query(q): Query<CallbackQuery>,
+    app: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    PageQuery(q): PageQuery<CallbackQuery>,
 ) -> Response {
     let invalid_state = || {
         ApiError::new(
@@ -539,6 +584,9 @@ async fn oauth_callback(
             "INVALID_STATE",
             "This authorization response is not valid (unknown, reused or expired state). Start again from the app.",
         )
+    };
+    let Ok(Path(app)) = app else {
+        return error(&headers, ApiError::not_found("NOT_FOUND", "No such page."));
     };
     let Some(state_param) = q.state.filter(|s| !s.is_empty()) else {
         return error(&headers, invalid_state());

@@ -9,6 +9,7 @@ use weavz_sandbox::{Config, start};
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
+    let config_has_upstream = config.weavz_base_url.is_some();
     let mut sandbox = match start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -22,7 +23,15 @@ async fn main() -> ExitCode {
         let _ = writeln!(out, "host: {}", o.host);
         let _ = writeln!(out, "connect: {}", o.connect);
         let _ = writeln!(out, "provider: {}", o.provider);
-        let _ = writeln!(out, "api key: {}", sandbox.api_key);
+        // With WEAVZ_BASE_URL set the key is probably a real Weavz key: never print it.
+        if config_has_upstream {
+            let _ = writeln!(
+                out,
+                "api key: (hidden: WEAVZ_API_KEY is used for the upstream Weavz)"
+            );
+        } else {
+            let _ = writeln!(out, "api key: {}", sandbox.api_key);
+        }
         let _ = writeln!(out, "workspace: {}", sandbox.workspace_id);
         let _ = out.flush();
     }

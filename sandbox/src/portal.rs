@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use weavz_connect::protocol::SessionStatus;
 use crate::api::TOKEN_TTL;
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
-use crate::hosted::{error, page};
+use crate::hosted::{PageQuery, error, form_error, page};
 use crate::state::Shared;
 use crate::store::{EndUser, Knobs, Scope, Session, Store};
 use crate::util::{escape_html, now, secret, uuid};
@@ -47,7 +47,7 @@ pub struct PortalQuery {
 pub async fn portal_page(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Query(q): Query<PortalQuery>,
+    PageQuery(q): PageQuery<PortalQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
     let store = state.store.lock().await;
@@ -103,15 +103,9 @@ pub async fn portal_start(
     headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(values)) = form else {
-        return error(
-            &headers,
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION_ERROR",
-                "The form could not be read.",
-            ),
-        );
+    let values = match form {
+        Ok(Form(values)) => values,
+        Err(rejection) => return form_error(&headers, &rejection),
     };
     let token = values.get("token").cloned().unwrap_or_default();
     let wanted = values.get("integration").cloned().unwrap_or_default();

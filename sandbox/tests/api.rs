@@ -189,9 +189,31 @@ fn connect_token_validation() {
     knob["sandbox"] = json!({"ttlSeconds": 0});
     assert_error(sb.post("/connect/token", knob), 400, "VALIDATION_ERROR");
 
-    // Nothing of the above created a session.
-    let res = sb.post("/connect/session/poll", json!({"token": "cst_nothing"}));
-    assert_error(res, 401, "INVALID_TOKEN");
+    // Knobs that only mean something for OAuth2.
+    let mut knob = token_body();
+    knob["sandbox"] = json!({"autoDeny": true});
+    let body = assert_error(sb.post("/connect/token", knob), 400, "VALIDATION_ERROR");
+    assert_eq!(body["details"]["fields"][0]["path"], "sandbox.autoDeny");
+}
+
+#[test]
+fn malformed_query_strings_and_paths_get_the_weavz_body() {
+    let sb = Sandbox::start();
+    assert_error(sb.get("/connections?limit=abc"), 400, "VALIDATION_ERROR");
+    assert_error(
+        sb.get(&format!(
+            "/end-users?workspaceId={WORKSPACE}&workspaceId={WORKSPACE}"
+        )),
+        400,
+        "VALIDATION_ERROR",
+    );
+    let res = sb
+        .http
+        .get(format!("{}/api/v1/integrations?name=a&name=b", sb.connect))
+        .send()
+        .unwrap();
+    assert_error(res, 400, "VALIDATION_ERROR");
+    assert_error(sb.get("/end-users/%FF%FE"), 404, "NOT_FOUND");
 }
 
 #[test]

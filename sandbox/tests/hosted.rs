@@ -123,14 +123,40 @@ fn unknown_and_missing_tokens_get_error_pages() {
     assert_eq!(res.json::<Value>().unwrap()["code"], "MISSING_TOKEN");
     let res = submit(&sb, &[("token", "cst_bogus"), ("secretText", "sk-x")]);
     assert_eq!(res.status(), 401);
+    // An oversized form with a live token: 413, nothing stored, the session goes on.
+    let (token, url) = sb.token("openai", json!({}));
+    sb.http.get(&url).send().unwrap();
+    let huge = "k".repeat(70 * 1024);
     let res = sb
         .http
         .post(format!("{}/connect/submit", sb.connect))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(vec![b'a'; 70 * 1024])
+        .header("accept", "application/json")
+        .form(&[("token", token.as_str()), ("secretText", huge.as_str())])
         .send()
         .unwrap();
-    assert_eq!(res.status(), 400, "oversized forms are refused");
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.json::<Value>().unwrap()["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(sb.poll(&token)["status"], "CONNECTING");
+    // Malformed links: duplicated parameters are refused with a page that keeps the headers.
+    let res = sb.http.get(format!("{url}&token=cst_other")).send().unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let res = sb
+        .http
+        .get(format!(
+            "{}/connect/oauth/callback/slack?code=a&code=b&state=x",
+            sb.connect
+        ))
+        .header("accept", "application/json")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().unwrap()["code"], "VALIDATION_ERROR");
     assert!(sb.connections().is_empty());
 }
 
@@ -412,7 +438,14 @@ fn post_message_knob_and_allowed_origins() {
         .text()
         .unwrap();
     assert!(js.contains("postMessage(cfg.message, origin)"));
-    assert!(!js.contains("'*'"));
+    assert!(
+        !js.contains("'*'") && !js.contains("\"*\""),
+        "never a wildcard target"
+    );
+    assert!(
+        js.contains("history.replaceState"),
+        "codes and states leave the address bar"
+    );
 }
 
 #[test]

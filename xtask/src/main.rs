@@ -125,8 +125,19 @@ fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_some_and(|s| s.trim() == "0")
 }
 
+/// Where cargo puts build output: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() { dir } else { root().join(dir) }
+        }
+        _ => root().join("target"),
+    }
+}
+
 fn sandbox_bin() -> PathBuf {
-    root().join("target/debug/weavz-sandbox")
+    target_dir().join("debug/weavz-sandbox")
 }
 
 fn npm_install(dir: &Path) -> Result {
@@ -141,7 +152,7 @@ fn npm_install(dir: &Path) -> Result {
 
 /// A virtualenv under target/ with the Python SDK test's requirements.
 fn python_env() -> Result<PathBuf> {
-    let venv = root().join("target/sdk-venv");
+    let venv = target_dir().join("sdk-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
         run(

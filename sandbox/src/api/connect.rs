@@ -2,7 +2,7 @@
 //! `GET /api/v1/connect/session/:sessionId`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use time::Duration;
 
 use weavz_connect::protocol::SessionStatus;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use super::validate::{check_text, check_uuid, parse_redirect_uri};
 use crate::catalog::{self, AuthType};
 use crate::error::{ApiError, Validation};
@@ -108,6 +108,17 @@ pub async fn create_token(
             format!("Integration '{integration_name}' not found"),
         )
     })?;
+    if integration.auth != AuthType::OAuth2 && (knobs.provider_coop || knobs.auto_deny) {
+        let knob = if knobs.provider_coop {
+            "providerCoop"
+        } else {
+            "autoDeny"
+        };
+        return Err(ApiError::invalid_field(
+            &format!("sandbox.{knob}"),
+            format!("only applies to OAuth2 integrations; '{integration_name}' uses a form"),
+        ));
+    }
     if integration.auth != AuthType::OAuth2 && (req.oauth_app_id.is_some() || req.oauth_app_mode.is_some()) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -221,10 +232,7 @@ pub async fn poll(
 
 /// `GET /api/v1/connect/session/:sessionId`. The id is the session's UUID; the `cst_`
 /// token is accepted too, since the token response carries no session id.
-pub async fn get_session(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get_session(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result<Json<Value>, ApiError> {
     let mut store = state.store.lock().await;
     let session = match store.sessions.get(&id) {
         Some(s) => Some(s.json()),

@@ -1,10 +1,11 @@
 //! Connections: `GET /api/v1/connections` (+ `?id=`), `DELETE /api/v1/connections/:id`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::{ApiPath, ApiQuery};
 use crate::error::ApiError;
 use crate::state::Shared;
 
@@ -24,7 +25,10 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// `GET /api/v1/connections` → `{ connections, total }`, or `{ connection }` with `?id=`.
-pub async fn list(State(state): State<Shared>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<Shared>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.store.lock().await;
     if let Some(id) = &q.id {
         let conn = store
@@ -60,7 +64,7 @@ pub async fn list(State(state): State<Shared>, Query(q): Query<ListQuery>) -> Re
 }
 
 /// `DELETE /api/v1/connections/:id` → `{ deleted: true, id }`.
-pub async fn delete(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn delete(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result<Json<Value>, ApiError> {
     let mut store = state.store.lock().await;
     let index = store
         .connections

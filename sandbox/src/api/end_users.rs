@@ -2,13 +2,13 @@
 //! `POST /api/v1/end-users/:id/connect-token`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::validate::{check_text, check_uuid};
 use crate::catalog;
 use crate::error::{ApiError, Validation};
@@ -86,7 +86,10 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/end-users?workspaceId=…` → `{ endUsers, total }`.
-pub async fn list(State(state): State<Shared>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<Shared>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     let mut v = Validation::default();
     let workspace_id = check_uuid(&mut v, "workspaceId", q.workspace_id.as_deref());
     v.finish()?;
@@ -113,7 +116,7 @@ fn user_not_found(id: &str) -> ApiError {
 }
 
 /// `GET /api/v1/end-users/:id` → `{ endUser, connections }`.
-pub async fn get(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result<Json<Value>, ApiError> {
     let store = state.store.lock().await;
     let user = store.end_users.get(&id).ok_or_else(|| user_not_found(&id))?;
     let connections: Vec<Value> = store
@@ -141,7 +144,7 @@ pub struct PortalTokenRequest {
 /// `POST /api/v1/end-users/:id/connect-token` → `{ connectUrl, token: "eut_…", expiresAt }`.
 pub async fn create_portal_token(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     body: Option<ApiJson<PortalTokenRequest>>,
 ) -> Result<Json<Value>, ApiError> {
     let req = body.map(|ApiJson(b)| b).unwrap_or_default();

@@ -113,6 +113,41 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Query parameters whose parse failures are 400 `VALIDATION_ERROR` with the Weavz body.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::invalid_field("query", format!("invalid query string: {e}")))
+    }
+}
+
+/// One path segment, percent-decoded; a segment that is not UTF-8 is a 404 with the
+/// Weavz body (nothing can be named that).
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(p)| ApiPath(p))
+            .map_err(|_| ApiError::not_found("NOT_FOUND", "No such resource"))
+    }
+}
+
 /// Middleware: `Authorization: Bearer <api key>` must carry the sandbox key.
 pub async fn require_api_key(
     State(state): State<Shared>,

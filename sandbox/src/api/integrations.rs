@@ -1,10 +1,11 @@
 //! `GET /api/v1/integrations` (`?summary=true`, `?name=`), no authentication.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::ApiQuery;
 use crate::catalog;
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -18,7 +19,7 @@ pub struct IntegrationsQuery {
 /// Lists the catalog, or returns one integration by name.
 pub async fn list(
     State(state): State<Shared>,
-    Query(q): Query<IntegrationsQuery>,
+    ApiQuery(q): ApiQuery<IntegrationsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let provider = &state.origins.provider;
     if let Some(name) = &q.name {
