@@ -712,5 +712,5 @@ fn cancelled() -> Outcome {
     ))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

@@ -19,5 +19,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod flow;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod protocol;
+#[cfg(feature = "ui")]
+pub mod ui;

@@ -6,6 +6,8 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultBin = path.resolve(here, '../../target/debug/weavz-sandbox');
+/** The built demo site (cargo xtask build), served on the host origin. */
+export const demoDir = process.env.WEAVZ_DEMO_DIR || path.resolve(here, '../../target/demo');
 
 /** Starts a sandbox; resolves once it has printed its URLs. */
 export async function startSandbox(extraArgs = []) {

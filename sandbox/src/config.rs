@@ -53,6 +53,11 @@ pub struct Config {
     #[arg(long, env = "WEAVZ_WORKSPACE_ID", default_value = DEFAULT_WORKSPACE_ID)]
     pub workspace_id: String,
 
+    /// The Content-Security-Policy of the host origin's pages (default: the widget's
+    /// documented minimal policy). Tests use it to allow an attacker frame.
+    #[arg(long, env = "WEAVZ_SANDBOX_HOST_CSP")]
+    pub host_csp: Option<String>,
+
     /// A directory of static files to serve on the host origin instead of the built-in
     /// demo page (e.g. the built widget demo).
     #[arg(long, env = "WEAVZ_SANDBOX_DEMO_DIR")]
@@ -71,6 +76,7 @@ impl Config {
             weavz_base_url: None,
             workspace_id: DEFAULT_WORKSPACE_ID.into(),
             demo_dir: None,
+            host_csp: None,
         }
     }
 }

@@ -25,7 +25,8 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
                        base-uri 'none'; object-src 'none'";
 
 /// Routes of the host origin.
-pub fn router(demo_dir: Option<PathBuf>) -> Router<Shared> {
+pub fn router(demo_dir: Option<PathBuf>, csp: Option<String>) -> Router<Shared> {
+    let csp = csp.unwrap_or_else(|| CSP.to_owned());
     let router = Router::new()
         .route("/playground", get(playground))
         .route(
@@ -48,18 +49,19 @@ pub fn router(demo_dir: Option<PathBuf>) -> Router<Shared> {
         )
         .route("/api/connect-token", post(connect_token))
         .route("/api/connect-session", post(connect_session))
+        .route("/api/connections", get(connections))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
     match demo_dir {
         Some(dir) => {
-            let index_dir = dir.clone();
+            let (index_dir, index_csp) = (dir.clone(), csp.clone());
             router
                 .route(
                     "/",
-                    get(move || serve_file(index_dir.clone(), "index.html".into())),
+                    get(move || serve_file(index_dir.clone(), "index.html".into(), index_csp.clone())),
                 )
                 .route(
                     "/{*path}",
-                    get(move |Path(p): Path<String>| serve_file(dir.clone(), p)),
+                    get(move |Path(p): Path<String>| serve_file(dir.clone(), p, csp.clone())),
                 )
         }
         None => router.route("/", get(playground)),
@@ -103,7 +105,7 @@ async fn playground(State(state): State<Shared>) -> Response {
     )
 }
 
-async fn serve_file(root: PathBuf, rel: String) -> Response {
+async fn serve_file(root: PathBuf, rel: String, csp: String) -> Response {
     let rel = FsPath::new(&rel);
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return (StatusCode::NOT_FOUND, "not found").into_response();
@@ -135,7 +137,7 @@ async fn serve_file(root: PathBuf, rel: String) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     if mime.starts_with("text/html")
-        && let Ok(v) = HeaderValue::from_str(CSP)
+        && let Ok(v) = HeaderValue::from_str(&csp)
     {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -207,16 +209,33 @@ async fn connect_session(State(state): State<Shared>, ApiJson(req): ApiJson<Sess
     .await
 }
 
+/// `GET /api/connections`: the workspace's connections, for the demo's list.
+async fn connections(State(state): State<Shared>) -> Response {
+    let path = format!("/api/v1/connections?workspaceId={}", state.config.workspace_id);
+    relay(
+        state
+            .http
+            .get(format!("{}{path}", state.upstream()))
+            .bearer_auth(&state.config.api_key),
+    )
+    .await
+}
+
 /// Calls Weavz with the API key and relays status, body and `Retry-After`.
 async fn forward(state: &Shared, path: &str, body: Value) -> Response {
     let url = format!("{}{path}", state.upstream());
-    let sent = state
-        .http
-        .post(&url)
-        .bearer_auth(&state.config.api_key)
-        .json(&body)
-        .send()
-        .await;
+    relay(
+        state
+            .http
+            .post(&url)
+            .bearer_auth(&state.config.api_key)
+            .json(&body),
+    )
+    .await
+}
+
+async fn relay(request: reqwest::RequestBuilder) -> Response {
+    let sent = request.send().await;
     let res = match sent {
         Ok(res) => res,
         Err(e) => {

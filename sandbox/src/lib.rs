@@ -174,7 +174,7 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         .merge(hosted::router())
         .with_state(state.clone());
     let provider_app = provider::router().with_state(state.clone());
-    let host_app = host::router(config.demo_dir.clone()).with_state(state.clone());
+    let host_app = host::router(config.demo_dir.clone(), config.host_csp.clone()).with_state(state.clone());
 
     let (stop, stopped) = watch::channel(false);
     let serve = |listener: TcpListener, app: Router| {

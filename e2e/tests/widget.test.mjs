@@ -1,0 +1,286 @@
+// The widget in real browsers, against the sandbox: a user clicks the real
+// <weavz-connect> button, completes the hosted flow in the popup, and the page receives
+// exactly one DOM event with the right detail; the demo's list shows the connection.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startSandbox, demoDir } from '../lib/sandbox.mjs';
+import { startAttacker } from '../lib/attacker.mjs';
+import { browsers, launch, nextPopup, until, closed } from '../lib/browser.mjs';
+
+const TERMINAL = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
+const GRACE_MS = 3000;
+
+for (const browserName of browsers()) {
+  describe(`widget in ${browserName}`, () => {
+    let sandbox;
+    let attacker;
+    let browser;
+
+    before(async () => {
+      attacker = await startAttacker();
+      const csp =
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
+        `connect-src 'self'; frame-src ${attacker.origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`;
+      sandbox = await startSandbox(['--demo-dir', demoDir, '--host-csp', csp]);
+      browser = await launch(browserName);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await sandbox?.stop();
+      await attacker?.stop();
+    });
+
+    async function ready(page) {
+      await page.waitForFunction(
+        () => window.WeavzConnect && customElements.get('weavz-connect') && window.demoEvents,
+        { timeout: 15000 },
+      );
+    }
+
+    async function demoPage() {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.errors = errors;
+      await page.goto(sandbox.host, { waitUntil: 'load' });
+      await ready(page);
+      return page;
+    }
+
+    async function button(page, integration) {
+      const handle = await page.waitForFunction(
+        (name) => document.querySelector(`weavz-connect[integration="${name}"]`)?.shadowRoot?.querySelector('button'),
+        { timeout: 10000 },
+        integration,
+      );
+      return handle.asElement();
+    }
+
+    async function clickConnect(page, integration) {
+      const popup = nextPopup(page);
+      await (await button(page, integration)).click();
+      return popup;
+    }
+
+    /** Waits for the one terminal event of `integration`, then checks no second follows. */
+    async function terminal(page, integration) {
+      await until(
+        page,
+        ({ name, kinds }) => window.demoEvents.some((e) => e.integration === name && kinds.includes(e.type)),
+        { name: integration, kinds: TERMINAL },
+      );
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 400)));
+      const events = await page.evaluate(
+        ({ name, kinds }) => window.demoEvents.filter((e) => e.integration === name && kinds.includes(e.type)),
+        { name: integration, kinds: TERMINAL },
+      );
+      assert.equal(events.length, 1, `exactly one terminal event, got ${JSON.stringify(events)}`);
+      return events[0];
+    }
+
+    async function expectListed(page, connectionId) {
+      await page.waitForSelector(`tr[data-connection-id="${connectionId}"]`, { timeout: 10000 });
+    }
+
+    async function statusText(page, integration) {
+      return page.evaluate(
+        (name) => document.querySelector(`weavz-connect[integration="${name}"]`).shadowRoot.querySelector('[role=status]').textContent,
+        integration,
+      );
+    }
+
+    async function expectCreated(page, integration, type) {
+      const event = await terminal(page, integration);
+      assert.equal(event.type, 'weavz:connection-created');
+      const { body } = await sandbox.api('GET', `/connections?integrationName=${integration}`);
+      assert.equal(body.total, 1);
+      const connection = body.connections[0];
+      assert.equal(connection.type, type);
+      assert.equal(event.detail.connectionId, connection.id);
+      assert.equal(event.detail.integrationName, integration);
+      assert.equal(event.detail.externalId, 'demo-user');
+      assert.equal(event.detail.session.status, 'COMPLETED', 'confirmed through the session endpoint');
+      assert.equal(event.detail.session.connectionId, connection.id);
+      await expectListed(page, connection.id);
+      assert.match(await statusText(page, integration), /^Connected to /);
+      return connection;
+    }
+
+    it('API-key flow (SECRET_TEXT)', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'openai');
+      await popup.waitForSelector('input[name="secretText"]');
+      assert.equal(await statusText(page, 'openai'), 'Finish connecting in the popup window.');
+      await popup.type('input[name="secretText"]', 'sk-widget-0123456789abcdef');
+      await popup.click('button[type="submit"]');
+      await expectCreated(page, 'openai', 'SECRET_TEXT');
+      await closed(popup);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    it('username and password flow (BASIC_AUTH)', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'smtp');
+      await popup.waitForSelector('input[name="username"]');
+      await popup.type('input[name="username"]', 'mailer');
+      await popup.type('input[name="password"]', 'hunter22');
+      await popup.click('button[type="submit"]');
+      await expectCreated(page, 'smtp', 'BASIC_AUTH');
+      await page.close();
+    });
+
+    it('custom fields flow (CUSTOM_AUTH)', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'zendesk');
+      await popup.waitForSelector('input[name="subdomain"]');
+      await popup.type('input[name="subdomain"]', 'acme');
+      await popup.type('input[name="email"]', 'agent@acme.test');
+      await popup.type('input[name="apiToken"]', 'tok-123');
+      await popup.click('button[type="submit"]');
+      await expectCreated(page, 'zendesk', 'CUSTOM_AUTH');
+      await page.close();
+    });
+
+    it('OAuth2 flow, approved on the provider origin', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'slack');
+      await popup.waitForSelector('button[value="approve"]');
+      assert.equal(new URL(popup.url()).origin, sandbox.provider);
+      await popup.click('button[value="approve"]');
+      await expectCreated(page, 'slack', 'OAUTH2');
+      await page.close();
+    });
+
+    it('OAuth2 denied: weavz:connect-error connect_failed', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'github');
+      await popup.waitForSelector('button[value="deny"]');
+      await popup.click('button[value="deny"]');
+      const event = await terminal(page, 'github');
+      assert.equal(event.type, 'weavz:connect-error');
+      assert.deepEqual(event.detail, {
+        code: 'connect_failed',
+        message: 'Access was denied at GitHub.',
+        retryable: true,
+      });
+      assert.equal(await statusText(page, 'github'), 'Could not connect: Access was denied at GitHub.');
+      await page.close();
+    });
+
+    it('popup closed by the user: weavz:connect-cancelled within the grace period + 1 s', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'google-sheets');
+      await popup.waitForSelector('button[value="approve"]');
+      const closedAt = Date.now();
+      await popup.close();
+      const event = await terminal(page, 'google-sheets');
+      const elapsed = Date.now() - closedAt;
+      assert.equal(event.type, 'weavz:connect-cancelled');
+      assert.equal(event.detail.code, 'user_cancelled');
+      assert.ok(elapsed <= GRACE_MS + 1000, `cancelled after ${elapsed} ms`);
+      assert.equal(await statusText(page, 'google-sheets'), 'Connecting was cancelled.');
+      await page.close();
+    });
+
+    it('forged successes from another origin (opener-held handle and embedded frame) are ignored', async () => {
+      // The attacker page opens the host, so it holds a handle to it.
+      const attackerPage = await browser.newPage();
+      await attackerPage.goto(`${attacker.origin}/attacker.html?host=${encodeURIComponent(sandbox.host)}`);
+      const hostPromise = nextPopup(attackerPage);
+      await attackerPage.click('#open');
+      const page = await hostPromise;
+      await page.waitForFunction(() => document.readyState === 'complete');
+      await ready(page);
+
+      // A frame of the attacker's origin inside the host page.
+      await page.evaluate((src) => {
+        window.frameReady = new Promise((resolve) => {
+          addEventListener('message', (e) => e.data === 'frame-ready' && resolve());
+        });
+        window.frameDone = new Promise((resolve) => {
+          addEventListener('message', (e) => e.data === 'forged' && resolve());
+        });
+        const frame = document.createElement('iframe');
+        frame.src = src;
+        frame.id = 'attacker-frame';
+        document.body.appendChild(frame);
+      }, `${attacker.origin}/frame.html`);
+      await page.evaluate(() => window.frameReady);
+
+      const popup = await clickConnect(page, 'slack');
+      await popup.waitForSelector('button[value="approve"]');
+      // During the live flow: 50 forged successes from each attacker.
+      await attackerPage.evaluate(() => window.forge(50));
+      await page.evaluate(() => {
+        document.getElementById('attacker-frame').contentWindow.postMessage('forge', '*');
+        return window.frameDone;
+      });
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      const early = await page.evaluate(() => window.demoEvents.filter((e) => e.type !== 'weavz:connect-event'));
+      assert.deepEqual(early, [], 'no terminal event from forged messages');
+      const rejected = await page.evaluate(() =>
+        window.demoEvents.filter((e) => e.type === 'weavz:connect-event' && e.detail.name === 'rejected_origin'),
+      );
+      assert.ok(rejected.length >= 100, `rejections on the debug stream: ${rejected.length}`);
+      assert.ok(rejected.every((e) => e.detail.origin === attacker.origin));
+
+      await popup.click('button[value="approve"]');
+      const event = await terminal(page, 'slack');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.notEqual(event.detail.connectionId, 'forged-connection');
+      const { body } = await sandbox.api('GET', `/connections?id=${event.detail.connectionId}`);
+      assert.equal(body.connection.integrationName, 'slack');
+      await page.close();
+      await attackerPage.close();
+    });
+
+    it('20 open/cancel cycles: one message listener during a flow, none after', async () => {
+      const page = await browser.newPage();
+      await page.evaluateOnNewDocument(() => {
+        const live = new Set();
+        const add = EventTarget.prototype.addEventListener;
+        const remove = EventTarget.prototype.removeEventListener;
+        EventTarget.prototype.addEventListener = function (type, fn, opts) {
+          if (this === window && type === 'message') live.add(fn);
+          return add.call(this, type, fn, opts);
+        };
+        EventTarget.prototype.removeEventListener = function (type, fn, opts) {
+          if (this === window && type === 'message') live.delete(fn);
+          return remove.call(this, type, fn, opts);
+        };
+        window.messageListeners = () => live.size;
+      });
+      await page.goto(sandbox.host, { waitUntil: 'load' });
+      await ready(page);
+      await page.evaluate(() => {
+        const el = document.createElement('weavz-connect');
+        el.setAttribute('integration', 'openai');
+        el.setAttribute('token-endpoint', '/api/connect-token');
+        el.setAttribute('session-endpoint', '/api/connect-session');
+        el.setAttribute('close-grace-ms', '200');
+        el.id = 'cycler';
+        document.body.appendChild(el);
+        window.cancels = 0;
+        el.addEventListener('weavz:connect-cancelled', () => window.cancels++);
+      });
+      const baseline = await page.evaluate(() => window.messageListeners());
+      const cycler = await page.waitForFunction(() => document.getElementById('cycler').shadowRoot?.querySelector('button'));
+      for (let i = 1; i <= 20; i++) {
+        const popupPromise = nextPopup(page);
+        await cycler.asElement().click();
+        const popup = await popupPromise;
+        await popup.waitForSelector('input[name="secretText"]');
+        assert.equal(await page.evaluate(() => window.messageListeners()), baseline + 1, `cycle ${i}: during`);
+        await popup.close();
+        await until(page, (n) => window.cancels >= n, i);
+        assert.equal(await page.evaluate(() => window.messageListeners()), baseline, `cycle ${i}: after`);
+        assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
+      }
+      assert.equal(await page.evaluate(() => window.cancels), 20);
+      await page.close();
+    });
+  });
+}

@@ -1,0 +1,319 @@
+//! Runs one [`Flow`] in the browser: opens the popup, owns the message listener and the
+//! timer, performs polls, and reports to an observer. Everything the flow registered is
+//! dropped (and so unregistered) the moment it finishes.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::JsCast;
+use web_sys::{AbortSignal, MessageEvent, Window};
+
+use super::http;
+use super::listener::Listener;
+use super::message::read_raw;
+use super::popup::Popup;
+use super::timer::Interval;
+use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Note, Outcome, Progress, Target};
+use crate::protocol::parse_result;
+
+/// How often the popup and the deadlines are checked, in milliseconds.
+pub const TICK_MS: i32 = 250;
+
+/// Where the connect URL comes from.
+pub enum Source {
+    /// Given by the host.
+    Ready(Target),
+    /// POST `body` (JSON) to the host backend's token endpoint.
+    TokenEndpoint {
+        /// The endpoint URL (relative URLs resolve against the page).
+        url: String,
+        /// The JSON body.
+        body: String,
+    },
+    /// Call the host's `getConnectUrl()`.
+    Callback(js_sys::Function),
+}
+
+/// Everything needed to start a flow.
+pub struct StartOptions {
+    /// Where the connect URL comes from.
+    pub source: Source,
+    /// The host backend's session endpoint, if any.
+    pub session_endpoint: Option<String>,
+    /// Grace period after the popup closes.
+    pub close_grace_ms: f64,
+    /// Aborts the flow.
+    pub signal: Option<AbortSignal>,
+}
+
+/// What a flow tells its owner.
+pub enum Report<'a> {
+    /// A step of the progress stream.
+    Progress(Progress),
+    /// Something ignored, for the debug stream.
+    Debug(&'a Note),
+    /// The end; exactly once.
+    Finished(&'a Outcome),
+}
+
+/// Receives a flow's reports: `(flow id, report)`.
+pub type Observer = Rc<dyn Fn(&str, Report<'_>)>;
+
+struct Inner {
+    id: String,
+    flow: Flow,
+    popup: Option<Popup>,
+    session_endpoint: Option<String>,
+    observer: Observer,
+    // Owned registrations: dropping them unregisters.
+    message_listener: Option<Listener>,
+    abort_listener: Option<Listener>,
+    ticker: Option<Interval>,
+}
+
+thread_local! {
+    /// Flows in progress. A flow keeps itself alive here until it finishes; its callbacks
+    /// only hold weak references.
+    static ACTIVE: RefCell<HashMap<String, Rc<RefCell<Inner>>>> = RefCell::new(HashMap::new());
+}
+
+/// A handle to a running flow. Dropping it does not stop the flow; [`FlowHandle::abort`] does.
+#[derive(Clone)]
+pub struct FlowHandle {
+    id: String,
+    inner: Weak<RefCell<Inner>>,
+}
+
+impl FlowHandle {
+    /// The flow's id (random, 128 bits, hex).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Whether the flow is still running.
+    pub fn is_running(&self) -> bool {
+        self.inner.upgrade().is_some()
+    }
+
+    /// Ends the flow with `aborted` (closing its popup), if it is still running.
+    pub fn abort(&self) {
+        if let Some(rc) = self.inner.upgrade() {
+            feed(&rc, Input::Abort);
+        }
+    }
+
+    /// Brings the flow's popup to the front.
+    pub fn focus(&self) {
+        if let Some(rc) = self.inner.upgrade() {
+            let popup = rc.borrow().popup.clone();
+            if let Some(p) = popup {
+                p.focus();
+            }
+        }
+    }
+}
+
+/// Number of flows in progress on this page.
+pub fn active_flows() -> usize {
+    ACTIVE.with(|a| a.borrow().len())
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A random 128-bit id in hex.
+pub fn new_flow_id() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts a flow. Call it synchronously inside the user's click: the popup is opened
+/// before this returns. Reports (including a blocked popup) arrive through `observer`,
+/// possibly before this function returns.
+pub fn start(window: &Window, options: StartOptions, observer: Observer) -> FlowHandle {
+    let id = new_flow_id();
+    let cfg = FlowConfig {
+        close_grace_ms: options.close_grace_ms,
+        confirm_with_session: options.session_endpoint.is_some(),
+        ..FlowConfig::default()
+    };
+    let inner = Rc::new(RefCell::new(Inner {
+        id: id.clone(),
+        flow: Flow::new(cfg),
+        popup: None,
+        session_endpoint: options.session_endpoint,
+        observer,
+        message_listener: None,
+        abort_listener: None,
+        ticker: None,
+    }));
+    let handle = FlowHandle {
+        id: id.clone(),
+        inner: Rc::downgrade(&inner),
+    };
+    if options.signal.as_ref().is_some_and(AbortSignal::aborted) {
+        feed(&inner, Input::Abort);
+        return handle;
+    }
+
+    // The one thing that must happen inside the gesture: open the window.
+    let popup = Popup::open(window, &format!("weavz-connect-{id}"));
+    let Some(popup) = popup else {
+        feed(&inner, Input::PopupBlocked);
+        return handle;
+    };
+    ACTIVE.with(|a| a.borrow_mut().insert(id.clone(), inner.clone()));
+    inner.borrow_mut().popup = Some(popup.clone());
+    register(window, &inner, &popup, options.signal.as_ref());
+    feed(&inner, Input::PopupOpened);
+
+    match options.source {
+        Source::Ready(target) => feed(&inner, Input::Target(target)),
+        Source::TokenEndpoint { url, body } => {
+            let weak = Rc::downgrade(&inner);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = http::fetch_target(&url, &body).await;
+                deliver_target(&weak, result);
+            });
+        }
+        Source::Callback(f) => {
+            let weak = Rc::downgrade(&inner);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = http::call_target_fn(&f).await;
+                deliver_target(&weak, result);
+            });
+        }
+    }
+    handle
+}
+
+fn deliver_target(weak: &Weak<RefCell<Inner>>, result: Result<Target, FlowError>) {
+    if let Some(rc) = weak.upgrade() {
+        let input = match result {
+            Ok(target) => Input::Target(target),
+            Err(err) => Input::TargetFailed(err),
+        };
+        feed(&rc, input);
+    }
+}
+
+/// The message listener, the popup/deadline ticker and the abort listener.
+fn register(window: &Window, inner: &Rc<RefCell<Inner>>, popup: &Popup, signal: Option<&AbortSignal>) {
+    let weak = Rc::downgrade(inner);
+    let popup_window = popup.window().clone();
+    let message_listener = Listener::new(window, "message", move |event| {
+        let Some(rc) = weak.upgrade() else { return };
+        let Some(event) = event.dyn_ref::<MessageEvent>() else {
+            return;
+        };
+        let from_popup = event
+            .source()
+            .is_some_and(|s| js_sys::Object::is(&s, popup_window.as_ref()));
+        let payload = parse_result(&read_raw(&event.data()));
+        feed(
+            &rc,
+            Input::Message {
+                origin: event.origin(),
+                from_popup,
+                payload,
+            },
+        );
+    });
+
+    let weak = Rc::downgrade(inner);
+    let popup_for_tick = popup.clone();
+    let mut closed_reported = false;
+    let ticker = Interval::new(TICK_MS, move || {
+        let Some(rc) = weak.upgrade() else { return };
+        if !closed_reported && popup_for_tick.is_closed() {
+            closed_reported = true;
+            feed(&rc, Input::PopupClosed);
+        }
+        feed(&rc, Input::Tick);
+    });
+
+    let abort_listener = signal.and_then(|signal| {
+        let weak = Rc::downgrade(inner);
+        Listener::new(signal, "abort", move |_| {
+            if let Some(rc) = weak.upgrade() {
+                feed(&rc, Input::Abort);
+            }
+        })
+    });
+
+    let mut i = inner.borrow_mut();
+    i.message_listener = message_listener;
+    i.ticker = ticker;
+    i.abort_listener = abort_listener;
+}
+
+/// Feeds one input and carries out the effects. No `RefCell` borrow is held while calling
+/// out to JavaScript (observers may start or abort flows re-entrantly).
+fn feed(rc: &Rc<RefCell<Inner>>, input: Input) {
+    let effects = rc.borrow_mut().flow.handle(now(), input);
+    for effect in effects {
+        execute(rc, effect);
+    }
+}
+
+fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
+    let (id, observer, popup) = {
+        let i = rc.borrow();
+        (i.id.clone(), i.observer.clone(), i.popup.clone())
+    };
+    match effect {
+        Effect::Navigate(url) => {
+            if let Some(p) = popup {
+                p.navigate(&url);
+            }
+        }
+        Effect::ClosePopup => {
+            if let Some(p) = popup {
+                p.close();
+            }
+        }
+        Effect::Poll(token) => {
+            let Some(endpoint) = rc.borrow().session_endpoint.clone() else {
+                return;
+            };
+            let weak = Rc::downgrade(rc);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = http::poll(&endpoint, &token).await;
+                if let Some(rc) = weak.upgrade() {
+                    feed(&rc, Input::Poll(result));
+                }
+            });
+        }
+        Effect::Progress(p) => observer(&id, Report::Progress(p)),
+        Effect::Debug(note) => observer(&id, Report::Debug(&note)),
+        Effect::Finish(outcome) => {
+            // Unregister everything first, so the host sees a clean page in its handler.
+            let (listener, abort, ticker) = {
+                let mut i = rc.borrow_mut();
+                (
+                    i.message_listener.take(),
+                    i.abort_listener.take(),
+                    i.ticker.take(),
+                )
+            };
+            drop((listener, abort, ticker));
+            ACTIVE.with(|a| a.borrow_mut().remove(&id));
+            observer(&id, Report::Finished(&outcome));
+        }
+    }
+}
+
+/// An error for options that cannot start a flow.
+pub fn invalid(message: impl Into<String>) -> FlowError {
+    FlowError::new(ErrorCode::InvalidOptions, message)
+}

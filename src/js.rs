@@ -1,0 +1,244 @@
+//! The JavaScript API: `WeavzConnect.open(options)` and `install()`.
+//!
+//! ```js
+//! import init, { install } from "weavz-connect";
+//! await init();
+//! install(); // defines window.WeavzConnect (and <weavz-connect> in the full build)
+//! button.addEventListener("click", async () => {
+//!   const connection = await WeavzConnect.open({
+//!     integration: "slack",
+//!     tokenEndpoint: "/api/connect-token",
+//!     sessionEndpoint: "/api/connect-session",
+//!   });
+//! });
+//! ```
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+use crate::browser::driver::{self, Report, Source, StartOptions};
+use crate::browser::events::{self, CONNECT_ERROR, CONNECT_EVENT};
+use crate::browser::http::target_from_url;
+use crate::flow::{FlowError, Outcome};
+
+/// Default grace period after the popup closes, in milliseconds.
+pub const DEFAULT_CLOSE_GRACE_MS: f64 = 3000.0;
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn is_set(v: &JsValue) -> bool {
+    !v.is_undefined() && !v.is_null()
+}
+
+fn string_option(obj: &JsValue, key: &str) -> Result<Option<String>, FlowError> {
+    let v = get(obj, key);
+    if !is_set(&v) {
+        return Ok(None);
+    }
+    match v.as_string() {
+        Some(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Some(_) => Err(driver::invalid(format!("{key} must not be empty."))),
+        None => Err(driver::invalid(format!("{key} must be a string."))),
+    }
+}
+
+/// Parsed `open()` options.
+pub struct Options {
+    /// What the driver needs.
+    pub start: StartOptions,
+    /// `onEvent`, called with every progress and debug detail.
+    pub on_event: Option<Function>,
+}
+
+/// Reads and checks the options object of `WeavzConnect.open`.
+pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
+    if !options.is_object() {
+        return Err(driver::invalid(
+            "open() takes an options object with connectUrl, tokenEndpoint or getConnectUrl.",
+        ));
+    }
+    let connect_url = string_option(options, "connectUrl")?;
+    let token_endpoint = string_option(options, "tokenEndpoint")?;
+    let get_connect_url = get(options, "getConnectUrl");
+    let callback = if is_set(&get_connect_url) {
+        Some(
+            get_connect_url
+                .dyn_into::<Function>()
+                .map_err(|_| driver::invalid("getConnectUrl must be a function."))?,
+        )
+    } else {
+        None
+    };
+    let given = [
+        connect_url.is_some(),
+        token_endpoint.is_some(),
+        callback.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(driver::invalid(
+            "Give exactly one of connectUrl, tokenEndpoint or getConnectUrl.",
+        ));
+    }
+    let integration = string_option(options, "integration")?;
+    let token = string_option(options, "token")?;
+    let session_endpoint = string_option(options, "sessionEndpoint")?;
+    match string_option(options, "mode")?.as_deref() {
+        None | Some("popup") => {}
+        Some(other) => {
+            return Err(driver::invalid(format!(
+                "mode \"{other}\" is not supported by this version; use \"popup\"."
+            )));
+        }
+    }
+    let grace = get(options, "closeGraceMs");
+    let close_grace_ms = if is_set(&grace) {
+        match grace.as_f64() {
+            Some(ms) if ms.is_finite() && (0.0..=60_000.0).contains(&ms) => ms,
+            _ => return Err(driver::invalid("closeGraceMs must be a number from 0 to 60000.")),
+        }
+    } else {
+        DEFAULT_CLOSE_GRACE_MS
+    };
+    let on_event = get(options, "onEvent");
+    let on_event = if is_set(&on_event) {
+        Some(
+            on_event
+                .dyn_into::<Function>()
+                .map_err(|_| driver::invalid("onEvent must be a function."))?,
+        )
+    } else {
+        None
+    };
+    let signal = get(options, "signal");
+    let signal = if is_set(&signal) {
+        Some(
+            signal
+                .dyn_into::<AbortSignal>()
+                .map_err(|_| driver::invalid("signal must be an AbortSignal."))?,
+        )
+    } else {
+        None
+    };
+
+    let source = if let Some(url) = connect_url {
+        Source::Ready(target_from_url(&url, token)?)
+    } else if let Some(url) = token_endpoint {
+        Source::TokenEndpoint {
+            url,
+            body: token_body(integration.as_deref(), &get(options, "tokenParams"))?,
+        }
+    } else {
+        Source::Callback(callback.ok_or_else(|| driver::invalid("getConnectUrl is missing."))?)
+    };
+    Ok(Options {
+        start: StartOptions {
+            source,
+            session_endpoint,
+            close_grace_ms,
+            signal,
+        },
+        on_event,
+    })
+}
+
+/// The token endpoint's JSON body: `tokenParams` (copied, never mutated) plus
+/// `integrationName`.
+pub fn token_body(integration: Option<&str>, params: &JsValue) -> Result<String, FlowError> {
+    let body = Object::new();
+    if is_set(params) {
+        if !params.is_object() {
+            return Err(driver::invalid("tokenParams must be an object."));
+        }
+        Object::assign(&body, params.unchecked_ref());
+    }
+    if let Some(name) = integration {
+        let _ = Reflect::set(&body, &"integrationName".into(), &name.into());
+    }
+    js_sys::JSON::stringify(&body)
+        .map(String::from)
+        .map_err(|_| driver::invalid("tokenParams must be serialisable as JSON."))
+}
+
+/// Opens the connect popup. Call it synchronously inside a click handler.
+///
+/// Resolves with `{connectionId, integrationName, externalId, endUserId?, session?}`;
+/// rejects with an `Error` carrying `code` and `retryable`. The same outcome is also
+/// dispatched on `window` as `weavz:connection-created`, `weavz:connect-error` or
+/// `weavz:connect-cancelled`.
+#[wasm_bindgen(js_name = open)]
+pub fn open(options: JsValue) -> Promise {
+    let Some(window) = web_sys::window() else {
+        let err = driver::invalid("WeavzConnect.open needs a browser window.");
+        return Promise::reject(&events::error_value(&err));
+    };
+    let parsed = match parse_options(&options) {
+        Ok(p) => p,
+        Err(err) => {
+            events::dispatch(&window, CONNECT_ERROR, &events::error_detail(&err));
+            return Promise::reject(&events::error_value(&err));
+        }
+    };
+    let mut parsed = Some(parsed);
+    Promise::new(&mut |resolve: Function, reject: Function| {
+        let Some(Options { start, on_event }) = parsed.take() else {
+            return;
+        };
+        let target = window.clone();
+        let settled = Rc::new(Cell::new(false));
+        let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| match report {
+            Report::Progress(p) => {
+                emit_progress(&target, on_event.as_ref(), events::progress_detail(flow_id, p))
+            }
+            Report::Debug(note) => {
+                emit_progress(&target, on_event.as_ref(), events::debug_detail(flow_id, note))
+            }
+            Report::Finished(outcome) => {
+                if settled.replace(true) {
+                    return;
+                }
+                let (name, detail) = events::terminal_event(outcome);
+                events::dispatch(&target, name, &detail);
+                let _ = match outcome {
+                    Outcome::Connected(_) => resolve.call1(&JsValue::UNDEFINED, &detail),
+                    Outcome::Failed(e) => reject.call1(&JsValue::UNDEFINED, &events::error_value(e)),
+                };
+            }
+        });
+        driver::start(&window, start, observer);
+    })
+}
+
+fn emit_progress(target: &web_sys::EventTarget, on_event: Option<&Function>, detail: Object) {
+    events::dispatch(target, CONNECT_EVENT, &detail);
+    if let Some(f) = on_event {
+        let _ = f.call1(&JsValue::UNDEFINED, &detail);
+    }
+}
+
+/// Number of flows in progress (for tests and debugging).
+#[wasm_bindgen(js_name = activeFlows)]
+pub fn active_flows() -> usize {
+    driver::active_flows()
+}
+
+/// Defines `window.WeavzConnect` (`open`, `activeFlows`, `version`) and, in the build
+/// with the UI, the `<weavz-connect>` element. Safe to call more than once.
+#[wasm_bindgen]
+pub fn install() {
+    let Some(window) = web_sys::window() else { return };
+    let api = Object::new();
+    let open_fn = Closure::<dyn Fn(JsValue) -> Promise>::new(open).into_js_value();
+    let active_fn = Closure::<dyn Fn() -> usize>::new(active_flows).into_js_value();
+    let _ = Reflect::set(&api, &"open".into(), &open_fn);
+    let _ = Reflect::set(&api, &"activeFlows".into(), &active_fn);
+    let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
+    let _ = Reflect::set(&window, &"WeavzConnect".into(), &api);
+    #[cfg(feature = "ui")]
+    crate::ui::element::define();
+}

@@ -1,0 +1,147 @@
+//! `<weavz-connect>`: a custom element that renders [`super::ConnectButton`] in an open
+//! shadow root, styled by a constructed stylesheet (no inline styles, so a strict
+//! `style-src` works). Attributes are read when the element is connected:
+//! `integration` (required), `token-endpoint` (required), `session-endpoint`, `label`,
+//! `display-name`, `token-params` (JSON), `close-grace-ms`.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use super::ConnectButton;
+
+/// The element's tag name.
+pub const TAG: &str = "weavz-connect";
+
+#[wasm_bindgen(inline_js = r#"
+export function weavz_define_element(name, mount, unmount) {
+  if (customElements.get(name)) return;
+  customElements.define(name, class extends HTMLElement {
+    connectedCallback() {
+      if (this.__weavzMount === undefined) this.__weavzMount = mount(this);
+    }
+    disconnectedCallback() {
+      const id = this.__weavzMount;
+      this.__weavzMount = undefined;
+      if (id !== undefined) unmount(id);
+    }
+  });
+}
+"#)]
+extern "C" {
+    fn weavz_define_element(name: &str, mount: &JsValue, unmount: &JsValue);
+}
+
+struct Mounted {
+    _view: Box<dyn Any>,
+    container: HtmlElement,
+}
+
+thread_local! {
+    static MOUNTED: RefCell<HashMap<u32, Mounted>> = RefCell::new(HashMap::new());
+    static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+/// Defines `<weavz-connect>` (once).
+pub fn define() {
+    let mount = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount).into_js_value();
+    let unmount = Closure::<dyn Fn(u32)>::new(unmount).into_js_value();
+    weavz_define_element(TAG, &mount, &unmount);
+}
+
+fn attr(el: &HtmlElement, name: &str) -> Option<String> {
+    el.get_attribute(name).filter(|v| !v.trim().is_empty())
+}
+
+fn stylesheet() -> Option<web_sys::CssStyleSheet> {
+    let sheet = web_sys::CssStyleSheet::new().ok()?;
+    sheet.replace_sync(include_str!("style.css")).ok()?;
+    Some(sheet)
+}
+
+fn mount(host: HtmlElement) -> u32 {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    let shadow = match host.shadow_root() {
+        Some(s) => s,
+        None => match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
+            Ok(s) => s,
+            Err(_) => return 0,
+        },
+    };
+    if let Some(sheet) = stylesheet() {
+        shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    }
+    let Some(container) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("div").ok())
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    else {
+        return 0;
+    };
+    let _ = shadow.append_child(&container);
+
+    let (integration, token_endpoint) = (attr(&host, "integration"), attr(&host, "token-endpoint"));
+    let (Some(integration), Some(token_endpoint)) = (integration, token_endpoint) else {
+        let message = "weavz-connect: the integration and token-endpoint attributes are required.";
+        web_sys::console::error_1(&message.into());
+        container.set_text_content(Some(message));
+        MOUNTED.with(|m| {
+            m.borrow_mut().insert(
+                id,
+                Mounted {
+                    _view: Box::new(()),
+                    container,
+                },
+            )
+        });
+        return id;
+    };
+    let session_endpoint = attr(&host, "session-endpoint");
+    let label = attr(&host, "label");
+    let display_name = attr(&host, "display-name");
+    let token_params = attr(&host, "token-params");
+    let close_grace_ms = attr(&host, "close-grace-ms").and_then(|v| v.trim().parse::<f64>().ok());
+    let target: web_sys::EventTarget = host.clone().into();
+    let view = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <ConnectButton
+                integration=integration
+                token_endpoint=token_endpoint
+                session_endpoint=session_endpoint
+                label=label
+                display_name=display_name
+                token_params=token_params
+                close_grace_ms=close_grace_ms
+                event_target=target
+            />
+        }
+    });
+    MOUNTED.with(|m| {
+        m.borrow_mut().insert(
+            id,
+            Mounted {
+                _view: Box::new(view),
+                container,
+            },
+        )
+    });
+    id
+}
+
+fn unmount(id: u32) {
+    // Take it out first: dropping the view runs cleanups that may dispatch events.
+    let mounted = MOUNTED.with(|m| m.borrow_mut().remove(&id));
+    if let Some(m) = mounted {
+        m.container.remove();
+        drop(m._view);
+    }
+}

@@ -1,0 +1,250 @@
+//! The Leptos UI: [`ConnectButton`] and the `<weavz-connect>` custom element built on it.
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use weavz_connect::ui::ConnectButton;
+//!
+//! #[component]
+//! fn Integrations() -> impl IntoView {
+//!     view! {
+//!         <ConnectButton
+//!             integration="slack"
+//!             token_endpoint="/api/connect-token"
+//!             session_endpoint="/api/connect-session"
+//!             on_connected=Callback::new(|c: weavz_connect::flow::Connection| {
+//!                 leptos::logging::log!("connected {}", c.connection_id)
+//!             })
+//!         />
+//!     }
+//! }
+//! ```
+
+pub mod element;
+
+use std::rc::Rc;
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use crate::browser::driver::{self, FlowHandle, Report, Source, StartOptions};
+use crate::browser::events;
+use crate::flow::{Connection, ErrorCode, FlowError, Outcome};
+use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
+
+/// What the button shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiState {
+    /// Nothing happened yet.
+    Idle,
+    /// A popup is open.
+    Waiting,
+    /// A connection was created.
+    Connected,
+    /// The user closed the popup.
+    Cancelled,
+    /// The flow failed.
+    Failed(FlowError),
+}
+
+/// Aborts the flow it holds when dropped (the component was unmounted).
+struct AbortOnDrop(FlowHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// `google-sheets` → `Google Sheets`.
+pub fn display_name_of(integration: &str) -> String {
+    integration
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A button that runs the hosted connect flow for one integration.
+///
+/// It opens the popup inside the click, shows the flow's state in text that screen readers
+/// announce (a `role="status"` region), and dispatches the widget's DOM events
+/// (`weavz:connection-created`, `weavz:connect-error`, `weavz:connect-cancelled`,
+/// `weavz:connect-event`) from its root element, or from `event_target` when given.
+#[component]
+pub fn ConnectButton(
+    /// The integration's name, e.g. `slack`.
+    #[prop(into)]
+    integration: String,
+    /// The host backend endpoint that mints a connect token (`POST`, JSON
+    /// `{integrationName, …tokenParams}` → `{token, connectUrl, expiresAt}`).
+    #[prop(into)]
+    token_endpoint: String,
+    /// The host backend endpoint that polls the session (`POST {token}`), to confirm results.
+    #[prop(optional, into)]
+    session_endpoint: MaybeProp<String>,
+    /// The button text when idle (default "Connect <display name>").
+    #[prop(optional, into)]
+    label: MaybeProp<String>,
+    /// The integration's name for people (default: from `integration`).
+    #[prop(optional, into)]
+    display_name: MaybeProp<String>,
+    /// Extra fields for the token request, as a JSON object text.
+    #[prop(optional, into)]
+    token_params: MaybeProp<String>,
+    /// Grace period after the popup closes, in milliseconds (default 3000).
+    #[prop(optional, into)]
+    close_grace_ms: MaybeProp<f64>,
+    /// Called once a connection exists.
+    #[prop(optional)]
+    on_connected: Option<Callback<Connection>>,
+    /// Called when a flow fails or is cancelled.
+    #[prop(optional)]
+    on_error: Option<Callback<FlowError>>,
+    /// Where DOM events are dispatched (default: the component's root element).
+    #[prop(optional)]
+    event_target: Option<web_sys::EventTarget>,
+) -> impl IntoView {
+    let name = display_name
+        .get_untracked()
+        .unwrap_or_else(|| display_name_of(&integration));
+    let (state, set_state) = signal(UiState::Idle);
+    let current: StoredValue<Option<AbortOnDrop>, LocalStorage> = StoredValue::new_local(None);
+    let root = NodeRef::<Div>::new();
+
+    let click_name = name.clone();
+    let on_click = move |_| {
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.0.clone()))
+            && h.is_running()
+        {
+            // One flow per button: a second click brings its window forward.
+            h.focus();
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let target: web_sys::EventTarget = match (&event_target, root.get_untracked()) {
+            (Some(t), _) => t.clone(),
+            (None, Some(div)) => div.into(),
+            (None, None) => window.clone().into(),
+        };
+        let params = match &token_params.get_untracked() {
+            Some(text) => match js_sys::JSON::parse(text) {
+                Ok(v) => v,
+                Err(_) => {
+                    let err = driver::invalid("token-params is not valid JSON.");
+                    fail(&target, set_state, on_error, err);
+                    return;
+                }
+            },
+            None => JsValue::UNDEFINED,
+        };
+        let body = match token_body(Some(&integration), &params) {
+            Ok(b) => b,
+            Err(err) => {
+                fail(&target, set_state, on_error, err);
+                return;
+            }
+        };
+        set_state.set(UiState::Waiting);
+        let _ = &click_name;
+        let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| match report {
+            Report::Progress(p) => events::dispatch(
+                &target,
+                events::CONNECT_EVENT,
+                &events::progress_detail(flow_id, p),
+            ),
+            Report::Debug(note) => events::dispatch(
+                &target,
+                events::CONNECT_EVENT,
+                &events::debug_detail(flow_id, note),
+            ),
+            Report::Finished(outcome) => {
+                let (name, detail) = events::terminal_event(outcome);
+                match outcome {
+                    Outcome::Connected(c) => {
+                        set_state.set(UiState::Connected);
+                        if let Some(cb) = on_connected {
+                            cb.run(c.clone());
+                        }
+                    }
+                    Outcome::Failed(e) => {
+                        set_state.set(if e.code == ErrorCode::UserCancelled {
+                            UiState::Cancelled
+                        } else {
+                            UiState::Failed(e.clone())
+                        });
+                        if let Some(cb) = on_error {
+                            cb.run(e.clone());
+                        }
+                    }
+                }
+                events::dispatch(&target, name, &detail);
+            }
+        });
+        let handle = driver::start(
+            &window,
+            StartOptions {
+                source: Source::TokenEndpoint {
+                    url: token_endpoint.clone(),
+                    body,
+                },
+                session_endpoint: session_endpoint.get_untracked(),
+                close_grace_ms: close_grace_ms.get_untracked().unwrap_or(DEFAULT_CLOSE_GRACE_MS),
+                signal: None,
+            },
+            observer,
+        );
+        current.set_value(Some(AbortOnDrop(handle)));
+    };
+
+    let idle_label = label.get_untracked().unwrap_or_else(|| format!("Connect {name}"));
+    let button_name = name.clone();
+    let button_text = move || match state.get() {
+        UiState::Idle | UiState::Cancelled => idle_label.clone(),
+        UiState::Waiting => format!("Waiting for {button_name}…"),
+        UiState::Connected => format!("Connect {button_name} again"),
+        UiState::Failed(_) => "Try again".to_owned(),
+    };
+    let status_text = move || match state.get() {
+        UiState::Idle => String::new(),
+        UiState::Waiting => "Finish connecting in the popup window.".to_owned(),
+        UiState::Connected => format!("Connected to {name}."),
+        UiState::Cancelled => "Connecting was cancelled.".to_owned(),
+        UiState::Failed(e) => format!("Could not connect: {}", e.message),
+    };
+    let state_name = move || match state.get() {
+        UiState::Idle => "idle",
+        UiState::Waiting => "waiting",
+        UiState::Connected => "connected",
+        UiState::Cancelled => "cancelled",
+        UiState::Failed(_) => "error",
+    };
+    view! {
+        <div class="weavz-connect" part="root" node_ref=root data-state=state_name>
+            <button type="button" part="button" class="weavz-connect__button" on:click=on_click
+                aria-busy=move || (state.get() == UiState::Waiting).to_string()>
+                {button_text}
+            </button>
+            <p part="status" class="weavz-connect__status" role="status" aria-live="polite">{status_text}</p>
+        </div>
+    }
+}
+
+fn fail(
+    target: &web_sys::EventTarget,
+    set_state: WriteSignal<UiState>,
+    on_error: Option<Callback<FlowError>>,
+    err: FlowError,
+) {
+    set_state.set(UiState::Failed(err.clone()));
+    if let Some(cb) = on_error {
+        cb.run(err.clone());
+    }
+    events::dispatch(target, events::CONNECT_ERROR, &events::error_detail(&err));
+}

@@ -1,0 +1,250 @@
+//! The browser adapters in a real browser (wasm-bindgen-test, headless Chromium):
+//! `cargo xtask test` runs them, and so does `wasm-pack test --headless --chrome -- --features js`.
+#![cfg(all(target_arch = "wasm32", feature = "js"))]
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use weavz_connect::browser::driver::{self, Report, Source, StartOptions};
+use weavz_connect::browser::http::target_from_url;
+use weavz_connect::browser::listener::Listener;
+use weavz_connect::browser::message::read_raw;
+use weavz_connect::browser::popup::{Popup, features};
+use weavz_connect::browser::timer::Interval;
+use weavz_connect::flow::{ErrorCode, Outcome};
+use weavz_connect::protocol::{Field, ResultMessage, parse_result};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+#[wasm_bindgen_test]
+fn listener_unregisters_on_drop() {
+    let target = web_sys::EventTarget::new().unwrap();
+    let count = Rc::new(Cell::new(0));
+    let seen = count.clone();
+    let listener = Listener::new(&target, "ping", move |_| seen.set(seen.get() + 1)).unwrap();
+    let fire = || {
+        target
+            .dispatch_event(&web_sys::Event::new("ping").unwrap())
+            .unwrap();
+    };
+    fire();
+    fire();
+    assert_eq!(count.get(), 2);
+    drop(listener);
+    fire();
+    assert_eq!(count.get(), 2, "no calls after drop");
+}
+
+#[wasm_bindgen_test]
+async fn interval_stops_on_drop() {
+    let count = Rc::new(Cell::new(0));
+    let seen = count.clone();
+    let interval = Interval::new(10, move || seen.set(seen.get() + 1)).unwrap();
+    sleep(120).await;
+    assert!(count.get() >= 2, "ticked {} times", count.get());
+    drop(interval);
+    let after = count.get();
+    sleep(120).await;
+    assert_eq!(count.get(), after, "no ticks after drop");
+}
+
+#[wasm_bindgen_test]
+async fn popup_opens_centred_and_closes() {
+    let w = window();
+    let f = features(&w);
+    assert!(f.starts_with("popup=yes,width=500,height=600,left="), "{f}");
+    let popup = Popup::open(&w, "weavz-test-popup").expect("the test browser allows popups");
+    assert!(!popup.is_closed());
+    popup.close();
+    for _ in 0..50 {
+        if popup.is_closed() {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(popup.is_closed());
+}
+
+#[wasm_bindgen_test]
+fn message_data_is_read_field_by_field_and_bounded() {
+    let ok = object(&[
+        ("type", "weavz-connect-result".into()),
+        ("status", "success".into()),
+        ("connectionId", "c1".into()),
+        ("integrationName", "slack".into()),
+        ("externalId", "u1".into()),
+        ("extra", object(&[("nested", JsValue::TRUE)])),
+    ]);
+    assert_eq!(
+        parse_result(&read_raw(&ok)),
+        Ok(ResultMessage::success("c1", "slack", "u1"))
+    );
+
+    // A 5 MB string is recognised as too long without being copied into WASM memory.
+    let huge = "x".repeat(5 * 1024 * 1024);
+    let big = object(&[
+        ("type", "weavz-connect-result".into()),
+        ("status", "error".into()),
+        ("error", JsValue::from_str(&huge)),
+    ]);
+    assert_eq!(read_raw(&big).error, Field::TooLong);
+
+    for not_a_record in [
+        JsValue::NULL,
+        JsValue::from_str("weavz-connect-result"),
+        js_sys::Array::new().into(),
+    ] {
+        assert!(!read_raw(&not_a_record).is_object);
+    }
+    // Structured-clone data with a __proto__ key is read, never merged.
+    let proto: JsValue =
+        js_sys::JSON::parse(r#"{"__proto__":{"isAdmin":true},"type":"weavz-connect-result"}"#).unwrap();
+    let _ = parse_result(&read_raw(&proto));
+    let probe = js_sys::Object::new();
+    assert!(
+        js_sys::Reflect::get(&probe, &"isAdmin".into())
+            .unwrap()
+            .is_undefined()
+    );
+    // Non-string fields are missing, not coerced.
+    let numbers = object(&[("type", 7.into()), ("status", JsValue::TRUE)]);
+    assert_eq!(read_raw(&numbers).kind, Field::Missing);
+}
+
+#[wasm_bindgen_test]
+fn connect_urls_are_checked() {
+    let t = target_from_url("https://Platform.Weavz.io:443/connect?token=cst_1", None).unwrap();
+    assert_eq!(t.origin, "https://platform.weavz.io");
+    assert_eq!(t.token.as_deref(), Some("cst_1"));
+    for bad in [
+        "/connect?token=x",
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "not a url",
+    ] {
+        let err = target_from_url(bad, None).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidOptions, "{bad}");
+    }
+}
+
+/// A flow in the real browser: messages from the wrong window are reported on the debug
+/// stream and change nothing; aborting closes the popup and unregisters everything.
+#[wasm_bindgen_test]
+async fn driver_rejects_foreign_messages_and_cleans_up_on_abort() {
+    let w = window();
+    let here = w.location().href().unwrap();
+    let target = target_from_url(&here, Some("cst_test".into())).unwrap();
+    let reports: Rc<RefCell<Vec<String>>> = Rc::default();
+    let seen = reports.clone();
+    let observer: driver::Observer = Rc::new(move |_id: &str, report: Report<'_>| {
+        seen.borrow_mut().push(match report {
+            Report::Progress(p) => p.as_str().to_owned(),
+            Report::Debug(n) => n.as_str().to_owned(),
+            Report::Finished(Outcome::Connected(_)) => "connected".to_owned(),
+            Report::Finished(Outcome::Failed(e)) => e.code.as_str().to_owned(),
+        });
+    });
+    let handle = driver::start(
+        &w,
+        StartOptions {
+            source: Source::Ready(target),
+            session_endpoint: None,
+            close_grace_ms: 3000.0,
+            signal: None,
+        },
+        observer,
+    );
+    assert!(handle.is_running());
+    assert_eq!(driver::active_flows(), 1);
+    // Well-formed, right origin, but from this window rather than the popup.
+    let forged = object(&[
+        ("type", "weavz-connect-result".into()),
+        ("status", "success".into()),
+        ("connectionId", "forged".into()),
+        ("integrationName", "slack".into()),
+        ("externalId", "u1".into()),
+    ]);
+    w.post_message(&forged, "*").unwrap();
+    sleep(100).await;
+    assert!(handle.is_running());
+    assert_eq!(
+        *reports.borrow(),
+        vec!["popup_opened", "connect_page_opened", "rejected_source"]
+    );
+    // The popup is ours and open; abort closes it and ends the flow once.
+    let popup = w
+        .open_with_url_and_target("", &format!("weavz-connect-{}", handle.id()))
+        .unwrap()
+        .unwrap();
+    assert!(!popup.closed().unwrap());
+    handle.abort();
+    handle.abort();
+    assert!(!handle.is_running());
+    assert_eq!(driver::active_flows(), 0);
+    assert_eq!(reports.borrow().last().map(String::as_str), Some("aborted"));
+    assert_eq!(reports.borrow().iter().filter(|r| *r == "aborted").count(), 1);
+    for _ in 0..50 {
+        if popup.closed().unwrap_or(true) {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(popup.closed().unwrap_or(true), "the popup was closed");
+    // After the end, messages reach no listener of the flow.
+    let before = reports.borrow().len();
+    w.post_message(&forged, "*").unwrap();
+    sleep(50).await;
+    assert_eq!(reports.borrow().len(), before);
+}
+
+#[wasm_bindgen_test]
+fn an_aborted_signal_never_opens_a_window() {
+    let w = window();
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let outcome: Rc<RefCell<Option<String>>> = Rc::default();
+    let seen = outcome.clone();
+    let observer: driver::Observer = Rc::new(move |_: &str, report: Report<'_>| {
+        if let Report::Finished(Outcome::Failed(e)) = report {
+            *seen.borrow_mut() = Some(e.code.as_str().to_owned());
+        }
+    });
+    let target = target_from_url("https://connect.example/connect?token=x", None).unwrap();
+    let handle = driver::start(
+        &w,
+        StartOptions {
+            source: Source::Ready(target),
+            session_endpoint: None,
+            close_grace_ms: 0.0,
+            signal: Some(controller.signal()),
+        },
+        observer,
+    );
+    assert!(!handle.is_running());
+    assert_eq!(outcome.borrow().as_deref(), Some("aborted"));
+    assert_eq!(driver::active_flows(), 0);
+}
