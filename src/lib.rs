@@ -5,8 +5,15 @@
 //! popup, watches for the hosted page's `weavz-connect-result` message, confirms the result
 //! through the host backend and tells the embedding page.
 //!
-//! This release carries the wire types shared with the local sandbox
-//! (`weavz-sandbox`); the flow state machine, browser adapters and UI follow.
+//! Layers, each usable on its own:
+//!
+//! - [`protocol`]: wire types (shared with the local sandbox, `weavz-sandbox`);
+//! - [`flow`]: the connect flow as a pure state machine, no browser needed;
+//! - `browser` (feature `browser`): web-sys adapters that run a flow in a page;
+//! - `ui` (feature `ui`): the Leptos `ConnectButton` and the `<weavz-connect>` element;
+//! - `js` (feature `js`): the JavaScript API, `WeavzConnect.open()`.
+//!
+//! The headless core (`js` without `ui`) builds without Leptos.
 //!
 //! ```
 //! use weavz_connect::protocol::{ResultMessage, ResultOutcome};
@@ -27,3 +34,8 @@ pub mod js;
 pub mod protocol;
 #[cfg(feature = "ui")]
 pub mod ui;
+
+/// The README's Rust examples, compiled as doctests (with `--features js,ui`).
+#[cfg(all(doctest, feature = "ui"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

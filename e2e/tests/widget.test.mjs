@@ -237,6 +237,84 @@ for (const browserName of browsers()) {
       await attackerPage.close();
     });
 
+    it('JS API: WeavzConnect.open resolves, rejects with codes, honours AbortSignal', async () => {
+      const page = await demoPage();
+      // The README's JS API snippet, on a button of the page.
+      await page.evaluate(() => {
+        const button = document.createElement('button');
+        button.id = 'js-api';
+        button.textContent = 'Connect GitHub (JS API)';
+        document.body.prepend(button);
+        window.apiResults = [];
+        window.apiOptions = {};
+        button.addEventListener('click', async () => {
+          try {
+            const connection = await WeavzConnect.open({
+              integration: 'github',
+              tokenEndpoint: '/api/connect-token',
+              sessionEndpoint: '/api/connect-session',
+              ...window.apiOptions,
+            });
+            window.apiResults.push({ connection });
+          } catch (err) {
+            window.apiResults.push({
+              error: { code: err.code, message: err.message, retryable: err.retryable, isError: err instanceof Error },
+            });
+          }
+        });
+      });
+      const click = async () => {
+        const popup = nextPopup(page);
+        await page.click('#js-api');
+        return popup;
+      };
+      const result = (n) => until(page, (k) => window.apiResults.length >= k && window.apiResults[k - 1], n);
+
+      let popup = await click();
+      await popup.waitForSelector('button[value="approve"]');
+      await popup.click('button[value="approve"]');
+      const { connection } = await result(1);
+      const { body } = await sandbox.api('GET', `/connections?id=${connection.connectionId}`);
+      assert.equal(body.connection.integrationName, 'github');
+      assert.equal(connection.session.status, 'COMPLETED');
+
+      // Closing the window rejects with user_cancelled.
+      await page.evaluate(() => { window.apiOptions = { closeGraceMs: 200 }; });
+      popup = await click();
+      await popup.waitForSelector('button[value="approve"]');
+      await popup.close();
+      assert.deepEqual((await result(2)).error, {
+        code: 'user_cancelled',
+        message: 'The connect window was closed before finishing.',
+        retryable: true,
+        isError: true,
+      });
+
+      // An AbortSignal ends the flow and closes the window.
+      await page.evaluate(() => {
+        window.controller = new AbortController();
+        window.apiOptions = { signal: window.controller.signal };
+      });
+      popup = await click();
+      await popup.waitForSelector('button[value="approve"]');
+      const isClosed = closed(popup);
+      await page.evaluate(() => window.controller.abort());
+      assert.equal((await result(3)).error.code, 'aborted');
+      await isClosed;
+
+      // Bad options reject at once, without a window.
+      const invalid = await page.evaluate(() =>
+        Promise.all(
+          [{}, { connectUrl: '/relative' }, { connectUrl: 'https://a.example/', tokenEndpoint: '/x' }, { tokenEndpoint: '/x', mode: 'sideways' }].map(
+            (o) => WeavzConnect.open(o).then(() => 'resolved', (e) => e.code),
+          ),
+        ),
+      );
+      assert.deepEqual(invalid, ['invalid_options', 'invalid_options', 'invalid_options', 'invalid_options']);
+      assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
+      await page.close();
+    });
+
     it('20 open/cancel cycles: one message listener during a flow, none after', async () => {
       const page = await browser.newPage();
       await page.evaluateOnNewDocument(() => {

@@ -240,6 +240,15 @@ fn test() -> Result {
             cargo().args(["test", "--workspace"]).current_dir(&root),
         ),
     )?;
+    step(
+        "doc tests with the UI (README snippets)",
+        run(
+            "cargo test --doc with features js,ui",
+            cargo()
+                .args(["test", "-p", "weavz-connect", "--features", "js,ui", "--doc"])
+                .current_dir(&root),
+        ),
+    )?;
     let built = build()?;
     print_sizes(&built);
     step("wasm builds (core without Leptos, full)", Ok(()))?;
@@ -389,6 +398,9 @@ fn build_package(name: &'static str, features: &str, wasm_opt: &Path) -> Result<
             .arg(&out)
             .arg(&wasm),
     )?;
+    // The module loader for script tags sits beside the glue.
+    std::fs::copy(root.join("www/weavz-connect.js"), out.join("weavz-connect.js"))
+        .map_err(|e| format!("copying the loader: {e}"))?;
     let bg = out.join("weavz_connect_bg.wasm");
     run(
         &format!("wasm-opt -Oz ({name})"),
@@ -433,7 +445,7 @@ fn build_demo(full: &Path) -> Result<PathBuf> {
             continue;
         }
         if line.trim() == "</head>" {
-            html.push_str("  <script type=\"module\" src=\"./boot.js\"></script>\n");
+            html.push_str("  <script type=\"module\" src=\"./weavz-connect.js\"></script>\n");
         }
         html.push_str(line);
         html.push('\n');
