@@ -1,6 +1,6 @@
 //! The browser adapters in a real browser (wasm-bindgen-test, headless Chromium):
-//! `cargo xtask test` runs them, and so does `wasm-pack test --headless --chrome -- --features js`.
-#![cfg(all(target_arch = "wasm32", feature = "js"))]
+//! `cargo xtask test` runs them, and so does `wasm-pack test --headless --chrome`.
+#![cfg(all(target_arch = "wasm32", feature = "browser"))]
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
