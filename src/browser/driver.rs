@@ -3,7 +3,6 @@
 //! dropped (and so unregistered) the moment it finishes.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsCast;
@@ -75,7 +74,7 @@ struct Inner {
 thread_local! {
     /// Flows in progress. A flow keeps itself alive here until it finishes; its callbacks
     /// only hold weak references.
-    static ACTIVE: RefCell<HashMap<String, Rc<RefCell<Inner>>>> = RefCell::new(HashMap::new());
+    static ACTIVE: RefCell<Vec<(String, Rc<RefCell<Inner>>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A handle to a running flow. Dropping it does not stop the flow; [`FlowHandle::abort`] does.
@@ -134,7 +133,13 @@ pub fn new_flow_id() -> String {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 15)] as char);
+    }
+    id
 }
 
 /// Starts a flow. Call it synchronously inside the user's click: the popup is opened
@@ -172,7 +177,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         feed(&inner, Input::PopupBlocked);
         return handle;
     };
-    ACTIVE.with(|a| a.borrow_mut().insert(id.clone(), inner.clone()));
+    ACTIVE.with(|a| a.borrow_mut().push((id.clone(), inner.clone())));
     inner.borrow_mut().popup = Some(popup.clone());
     register(window, &inner, &popup, options.signal.as_ref());
     feed(&inner, Input::PopupOpened);
@@ -307,7 +312,7 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
                 )
             };
             drop((listener, abort, ticker));
-            ACTIVE.with(|a| a.borrow_mut().remove(&id));
+            ACTIVE.with(|a| a.borrow_mut().retain(|(other, _)| *other != id));
             observer(&id, Report::Finished(&outcome));
         }
     }
