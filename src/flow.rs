@@ -449,15 +449,25 @@ impl Flow {
                 if self.target.is_some() {
                     return out;
                 }
+                if self.cfg.confirm_with_session && target.token.is_none() {
+                    // Without the token the session cannot be asked; trusting the message
+                    // instead would silently drop the confirmation the host asked for.
+                    self.finish(
+                        &mut out,
+                        Outcome::Failed(FlowError::new(
+                            ErrorCode::InvalidOptions,
+                            "sessionEndpoint needs the connect token: give `token`, a connectUrl with \
+                             ?token=, or a token endpoint that answers with one.",
+                        )),
+                    );
+                    return out;
+                }
                 out.push(Effect::Navigate(target.connect_url.clone()));
                 out.push(Effect::Progress(Progress::ConnectPageOpened));
                 self.target = Some(target);
                 self.phase = Phase::Waiting;
             }
-            Input::TargetFailed(err) => {
-                out.push(Effect::ClosePopup);
-                self.finish(&mut out, Outcome::Failed(err));
-            }
+            Input::TargetFailed(err) => self.finish(&mut out, Outcome::Failed(err)),
             Input::Message {
                 origin,
                 from_popup,
@@ -481,7 +491,6 @@ impl Flow {
             Input::Poll(result) => self.on_poll(now, &mut out, result),
             Input::Tick => self.on_tick(now, &mut out),
             Input::Abort => {
-                out.push(Effect::ClosePopup);
                 self.finish(
                     &mut out,
                     Outcome::Failed(FlowError::new(
@@ -644,7 +653,6 @@ impl Flow {
                 retry_after_ms,
             } => self.schedule_retry(now, out, reason, retry_after_ms),
             PollResult::Fatal(reason) => {
-                out.push(Effect::ClosePopup);
                 self.finish(
                     out,
                     Outcome::Failed(FlowError {

@@ -127,7 +127,13 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     };
 
     let source = if let Some(url) = connect_url {
-        Source::Ready(target_from_url(&url, token)?)
+        let target = target_from_url(&url, token)?;
+        if session_endpoint.is_some() && target.token.is_none() {
+            return Err(driver::invalid(
+                "sessionEndpoint needs the connect token: pass `token`, or a connectUrl with ?token=.",
+            ));
+        }
+        Source::Ready(target)
     } else if let Some(url) = token_endpoint {
         Source::TokenEndpoint {
             url,

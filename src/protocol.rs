@@ -102,10 +102,11 @@ pub enum ResultOutcome {
 }
 
 /// Status of a connect session, as reported by the session poll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SessionStatus {
     /// Created; the hosted page has not been opened yet.
+    #[default]
     Pending,
     /// The user is on the hosted page or at the provider.
     Connecting,
@@ -123,7 +124,7 @@ impl SessionStatus {
 }
 
 /// Body of `POST /api/v1/connect/session/poll`'s answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PollResponse {
     /// Where the session stands.
@@ -136,6 +137,18 @@ pub struct PollResponse {
     pub external_id: Option<String>,
     /// Why the session failed, once `FAILED`.
     pub error: Option<String>,
+    /// The workspace integration used, when Weavz reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_integration_id: Option<String>,
+    /// The auth method used, when Weavz reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method_key: Option<String>,
+    /// `weavz_managed` or `custom`, when Weavz reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_app_mode: Option<String>,
+    /// The OAuth app used, when Weavz reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_app_id: Option<String>,
 }
 
 /// Body of `POST /api/v1/connect/token`'s answer.

@@ -15,7 +15,7 @@ use weavz_connect::browser::message::read_raw;
 use weavz_connect::browser::popup::{Popup, features};
 use weavz_connect::browser::timer::Interval;
 use weavz_connect::flow::{ErrorCode, Outcome};
-use weavz_connect::protocol::{Field, ResultMessage, parse_result};
+use weavz_connect::protocol::{Field, Rejection, ResultMessage, parse_result};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -104,7 +104,7 @@ fn message_data_is_read_field_by_field_and_bounded() {
         Ok(ResultMessage::success("c1", "slack", "u1"))
     );
 
-    // A 5 MB string is recognised as too long without being copied into WASM memory.
+    // A 5 MB string is recognised as too long from its length, read in JavaScript.
     let huge = "x".repeat(5 * 1024 * 1024);
     let big = object(&[
         ("type", "weavz-connect-result".into()),
@@ -120,16 +120,11 @@ fn message_data_is_read_field_by_field_and_bounded() {
     ] {
         assert!(!read_raw(&not_a_record).is_object);
     }
-    // Structured-clone data with a __proto__ key is read, never merged.
+    // Only own data counts: a `__proto__` key carrying the fields is not a result.
     let proto: JsValue =
-        js_sys::JSON::parse(r#"{"__proto__":{"isAdmin":true},"type":"weavz-connect-result"}"#).unwrap();
-    let _ = parse_result(&read_raw(&proto));
-    let probe = js_sys::Object::new();
-    assert!(
-        js_sys::Reflect::get(&probe, &"isAdmin".into())
-            .unwrap()
-            .is_undefined()
-    );
+        js_sys::JSON::parse(r#"{"__proto__":{"type":"weavz-connect-result","status":"error","error":"x"}}"#)
+            .unwrap();
+    assert_eq!(parse_result(&read_raw(&proto)), Err(Rejection::WrongType));
     // Non-string fields are missing, not coerced.
     let numbers = object(&[("type", 7.into()), ("status", JsValue::TRUE)]);
     assert_eq!(read_raw(&numbers).kind, Field::Missing);
@@ -247,4 +242,84 @@ fn an_aborted_signal_never_opens_a_window() {
     assert!(!handle.is_running());
     assert_eq!(outcome.borrow().as_deref(), Some("aborted"));
     assert_eq!(driver::active_flows(), 0);
+}
+
+/// The accept path in a real browser: the popup (same origin here) posts a result from its
+/// own realm, so `event.source` is the popup; the flow connects exactly once.
+#[wasm_bindgen_test]
+async fn a_result_posted_by_the_popup_itself_connects() {
+    let w = window();
+    let here = w.location().href().unwrap();
+    let outcomes: Rc<RefCell<Vec<String>>> = Rc::default();
+    let seen = outcomes.clone();
+    let observer: driver::Observer = Rc::new(move |_: &str, report: Report<'_>| {
+        if let Report::Finished(outcome) = report {
+            seen.borrow_mut().push(match outcome {
+                Outcome::Connected(c) => c.connection_id.clone(),
+                Outcome::Failed(e) => e.code.as_str().to_owned(),
+            });
+        }
+    });
+    let handle = driver::start(
+        &w,
+        StartOptions {
+            source: Source::Ready(target_from_url(&here, None).unwrap()),
+            session_endpoint: None,
+            close_grace_ms: 3000.0,
+            signal: None,
+        },
+        observer,
+    );
+    let popup = w
+        .open_with_url_and_target("", &format!("weavz-connect-{}", handle.id()))
+        .unwrap()
+        .unwrap();
+    // Run postMessage inside the popup's realm (its own Function constructor).
+    let function_ctor: js_sys::Function = js_sys::Reflect::get(&popup, &"Function".into()).unwrap().into();
+    let script = "for (let i = 0; i < 2; i++) opener.postMessage({type: 'weavz-connect-result', \
+                  status: 'success', connectionId: 'c-real', integrationName: 'slack', externalId: 'u1'}, '*');";
+    let post: js_sys::Function =
+        js_sys::Reflect::construct(&function_ctor, &js_sys::Array::of1(&script.into()))
+            .unwrap()
+            .into();
+    post.call0(&JsValue::UNDEFINED).unwrap();
+    sleep(100).await;
+    assert_eq!(
+        *outcomes.borrow(),
+        vec!["c-real".to_owned()],
+        "connected once, from the popup"
+    );
+    assert!(!handle.is_running());
+    assert_eq!(driver::active_flows(), 0);
+}
+
+/// Widget events bubble and cross shadow roots, so a document listener sees them.
+#[wasm_bindgen_test]
+fn events_bubble_out_of_shadow_roots() {
+    use wasm_bindgen::JsCast;
+    let document = window().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let shadow = host
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .unwrap();
+    let inner = document.create_element("button").unwrap();
+    shadow.append_child(&inner).unwrap();
+    let got: Rc<RefCell<Option<JsValue>>> = Rc::default();
+    let seen = got.clone();
+    let _listener = Listener::new(&document, "weavz:connect-error", move |e| {
+        let e: &web_sys::CustomEvent = e.unchecked_ref();
+        *seen.borrow_mut() = Some(e.detail());
+    })
+    .unwrap();
+    let err = weavz_connect::flow::FlowError::new(ErrorCode::PopupBlocked, "blocked");
+    weavz_connect::browser::events::dispatch(
+        &inner,
+        weavz_connect::browser::events::CONNECT_ERROR,
+        &weavz_connect::browser::events::error_detail(&err),
+    );
+    let detail = got.borrow().clone().expect("the document saw the event");
+    let code = js_sys::Reflect::get(&detail, &"code".into()).unwrap();
+    assert_eq!(code.as_string().as_deref(), Some("popup_blocked"));
+    host.remove();
 }

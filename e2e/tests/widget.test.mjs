@@ -80,6 +80,26 @@ for (const browserName of browsers()) {
       return events[0];
     }
 
+    /** Adds a <weavz-connect> with these attributes to the page; returns its button. */
+    async function addElement(page, attributes) {
+      await page.evaluate((attrs) => {
+        const el = document.createElement('weavz-connect');
+        for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+        document.querySelector('.integrations').appendChild(el);
+      }, attributes);
+      const handle = await page.waitForFunction(
+        (id) => document.getElementById(id)?.shadowRoot?.querySelector('button'),
+        { timeout: 10000 },
+        attributes.id,
+      );
+      return handle.asElement();
+    }
+
+    async function expectNoConnection(integration) {
+      const { body } = await sandbox.api('GET', `/connections?integrationName=${integration}`);
+      assert.equal(body.total, 0, `no ${integration} connection`);
+    }
+
     async function expectListed(page, connectionId) {
       await page.waitForSelector(`tr[data-connection-id="${connectionId}"]`, { timeout: 10000 });
     }
@@ -94,10 +114,11 @@ for (const browserName of browsers()) {
     async function expectCreated(page, integration, type) {
       const event = await terminal(page, integration);
       assert.equal(event.type, 'weavz:connection-created');
-      const { body } = await sandbox.api('GET', `/connections?integrationName=${integration}`);
-      assert.equal(body.total, 1);
-      const connection = body.connections[0];
+      const { status, body } = await sandbox.api('GET', `/connections?id=${event.detail.connectionId}`);
+      assert.equal(status, 200, 'the event names a connection that exists');
+      const connection = body.connection;
       assert.equal(connection.type, type);
+      assert.equal(connection.integrationName, integration);
       assert.equal(event.detail.connectionId, connection.id);
       assert.equal(event.detail.integrationName, integration);
       assert.equal(event.detail.externalId, 'demo-user');
@@ -167,6 +188,7 @@ for (const browserName of browsers()) {
         retryable: true,
       });
       assert.equal(await statusText(page, 'github'), 'Could not connect: Access was denied at GitHub.');
+      await expectNoConnection('github');
       await page.close();
     });
 
@@ -176,12 +198,18 @@ for (const browserName of browsers()) {
       await popup.waitForSelector('button[value="approve"]');
       const closedAt = Date.now();
       await popup.close();
-      const event = await terminal(page, 'google-sheets');
+      await until(page, () => window.demoEvents.some((e) => e.type === 'weavz:connect-cancelled'), undefined, 10000);
       const elapsed = Date.now() - closedAt;
-      assert.equal(event.type, 'weavz:connect-cancelled');
-      assert.equal(event.detail.code, 'user_cancelled');
       assert.ok(elapsed <= GRACE_MS + 1000, `cancelled after ${elapsed} ms`);
+      const event = await terminal(page, 'google-sheets');
+      assert.equal(event.type, 'weavz:connect-cancelled');
+      assert.deepEqual(event.detail, {
+        code: 'user_cancelled',
+        message: 'The connect window was closed before finishing.',
+        retryable: true,
+      });
       assert.equal(await statusText(page, 'google-sheets'), 'Connecting was cancelled.');
+      await expectNoConnection('google-sheets');
       await page.close();
     });
 
@@ -210,7 +238,16 @@ for (const browserName of browsers()) {
       }, `${attacker.origin}/frame.html`);
       await page.evaluate(() => window.frameReady);
 
-      const popup = await clickConnect(page, 'slack');
+      // No session endpoint: the origin and source checks alone must hold the line.
+      const direct = await addElement(page, {
+        integration: 'github',
+        id: 'no-session',
+        'display-name': 'GitHub',
+        'token-endpoint': '/api/connect-token',
+      });
+      const popupPromise = nextPopup(page);
+      await direct.click();
+      const popup = await popupPromise;
       await popup.waitForSelector('button[value="approve"]');
       // During the live flow: 50 forged successes from each attacker.
       await attackerPage.evaluate(() => window.forge(50));
@@ -228,11 +265,12 @@ for (const browserName of browsers()) {
       assert.ok(rejected.every((e) => e.detail.origin === attacker.origin));
 
       await popup.click('button[value="approve"]');
-      const event = await terminal(page, 'slack');
+      const event = await terminal(page, 'github');
       assert.equal(event.type, 'weavz:connection-created');
       assert.notEqual(event.detail.connectionId, 'forged-connection');
+      assert.equal(event.detail.session, undefined, 'no session endpoint, no session');
       const { body } = await sandbox.api('GET', `/connections?id=${event.detail.connectionId}`);
-      assert.equal(body.connection.integrationName, 'slack');
+      assert.equal(body.connection.integrationName, 'github');
       await page.close();
       await attackerPage.close();
     });
@@ -247,6 +285,10 @@ for (const browserName of browsers()) {
         document.body.prepend(button);
         window.apiResults = [];
         window.apiOptions = {};
+        window.windowEvents = [];
+        for (const type of ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled']) {
+          addEventListener(type, (e) => window.windowEvents.push({ type, detail: JSON.parse(JSON.stringify(e.detail)) }));
+        }
         button.addEventListener('click', async () => {
           try {
             const connection = await WeavzConnect.open({
@@ -277,6 +319,9 @@ for (const browserName of browsers()) {
       const { body } = await sandbox.api('GET', `/connections?id=${connection.connectionId}`);
       assert.equal(body.connection.integrationName, 'github');
       assert.equal(connection.session.status, 'COMPLETED');
+      assert.deepEqual(await page.evaluate(() => window.windowEvents), [
+        { type: 'weavz:connection-created', detail: connection },
+      ]);
 
       // Closing the window rejects with user_cancelled.
       await page.evaluate(() => { window.apiOptions = { closeGraceMs: 200 }; });
@@ -289,6 +334,7 @@ for (const browserName of browsers()) {
         retryable: true,
         isError: true,
       });
+      assert.equal((await page.evaluate(() => window.windowEvents))[1].type, 'weavz:connect-cancelled');
 
       // An AbortSignal ends the flow and closes the window.
       await page.evaluate(() => {
@@ -302,7 +348,60 @@ for (const browserName of browsers()) {
       assert.equal((await result(3)).error.code, 'aborted');
       await isClosed;
 
+      // A connectUrl the backend made before the click; getConnectUrl; tokenParams; onEvent.
+      await page.evaluate(async () => {
+        const r = await fetch('/api/connect-token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ integrationName: 'openai' }),
+        });
+        const { connectUrl } = await r.json();
+        window.progress = [];
+        window.apiOptions = { integration: undefined, tokenEndpoint: undefined, connectUrl, onEvent: (d) => window.progress.push(d.name) };
+      });
+      popup = await click();
+      await popup.waitForSelector('input[name="secretText"]');
+      await popup.type('input[name="secretText"]', 'sk-connecturl-0123456789abcdef');
+      await popup.click('button[type="submit"]');
+      assert.equal((await result(4)).connection.integrationName, 'openai');
+      assert.deepEqual((await page.evaluate(() => window.progress)).slice(0, 4), [
+        'popup_opened', 'connect_page_opened', 'result_received', 'confirming',
+      ]);
+
+      await page.evaluate(() => {
+        window.apiOptions = {
+          integration: undefined,
+          tokenEndpoint: undefined,
+          getConnectUrl: async () => {
+            const r = await fetch('/api/connect-token', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ integrationName: 'smtp', externalId: 'from-callback' }),
+            });
+            return r.json();
+          },
+        };
+      });
+      popup = await click();
+      await popup.waitForSelector('input[name="username"]');
+      await popup.type('input[name="username"]', 'mailer');
+      await popup.type('input[name="password"]', 'hunter22');
+      await popup.click('button[type="submit"]');
+      assert.equal((await result(5)).connection.externalId, 'from-callback');
+
+      await page.evaluate(() => {
+        window.apiOptions = { integration: 'zendesk', tokenParams: { externalId: 'from-params' } };
+      });
+      popup = await click();
+      await popup.waitForSelector('input[name="subdomain"]');
+      await popup.type('input[name="subdomain"]', 'acme');
+      await popup.type('input[name="email"]', 'agent@acme.test');
+      await popup.type('input[name="apiToken"]', 'tok');
+      await popup.click('button[type="submit"]');
+      assert.equal((await result(6)).connection.externalId, 'from-params');
+
       // Bad options reject at once, without a window.
+      const pagesBefore = (await browser.pages()).length;
       const invalid = await page.evaluate(() =>
         Promise.all(
           [{}, { connectUrl: '/relative' }, { connectUrl: 'https://a.example/', tokenEndpoint: '/x' }, { tokenEndpoint: '/x', mode: 'sideways' }].map(
@@ -311,7 +410,74 @@ for (const browserName of browsers()) {
         ),
       );
       assert.deepEqual(invalid, ['invalid_options', 'invalid_options', 'invalid_options', 'invalid_options']);
+      const noToken = await page.evaluate(() =>
+        WeavzConnect.open({ connectUrl: 'https://a.example/connect', sessionEndpoint: '/api/connect-session' }).then(
+          () => 'resolved',
+          (e) => e.code,
+        ),
+      );
+      assert.equal(noToken, 'invalid_options', 'a session endpoint without a token is refused');
+      assert.equal((await browser.pages()).length, pagesBefore, 'no window was opened');
       assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
+      await page.close();
+    });
+
+    it('retries a failing session poll (503 + Retry-After) and still completes once', async () => {
+      const page = await demoPage();
+      const retrying = await addElement(page, {
+        integration: 'openai',
+        id: 'retrying',
+        'display-name': 'OpenAI (flaky backend)',
+        'token-endpoint': '/api/connect-token',
+        'session-endpoint': '/api/connect-session',
+        'token-params': JSON.stringify({ externalId: 'retry-user', sandbox: { pollFailures: 2 } }),
+      });
+      const popupPromise = nextPopup(page);
+      await retrying.click();
+      const popup = await popupPromise;
+      await popup.waitForSelector('input[name="secretText"]');
+      await popup.type('input[name="secretText"]', 'sk-retry-0123456789abcdef');
+      await popup.click('button[type="submit"]');
+      await until(page, () => window.demoEvents.some((e) => e.type === 'weavz:connection-created'), undefined, 15000);
+      const events = await page.evaluate(() => window.demoEvents);
+      const retries = events.filter((e) => e.detail.name === 'poll_retry');
+      assert.equal(retries.length, 2, JSON.stringify(retries));
+      assert.match(retries[0].detail.reason, /SERVICE_UNAVAILABLE, HTTP 503/);
+      const created = events.filter((e) => e.type === 'weavz:connection-created');
+      assert.equal(created.length, 1);
+      assert.equal(created[0].detail.externalId, 'retry-user');
+      await page.close();
+    });
+
+    it('moving the element keeps its flow; removing it aborts the flow and closes the window', async () => {
+      const page = await demoPage();
+      let popup = await clickConnect(page, 'smtp');
+      await popup.waitForSelector('input[name="username"]');
+      // Move the element elsewhere in the document mid-flow.
+      await page.evaluate(() => {
+        const el = document.querySelector('weavz-connect[integration="smtp"]');
+        document.querySelector('.integrations').prepend(el.closest('li'));
+      });
+      await popup.type('input[name="username"]', 'mailer');
+      await popup.type('input[name="password"]', 'hunter22');
+      await popup.click('button[type="submit"]');
+      await expectCreated(page, 'smtp', 'BASIC_AUTH');
+
+      popup = await clickConnect(page, 'zendesk');
+      await popup.waitForSelector('input[name="subdomain"]');
+      const isClosed = closed(popup);
+      const detail = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const el = document.querySelector('weavz-connect[integration="zendesk"]');
+            el.addEventListener('weavz:connect-error', (e) => resolve(e.detail));
+            el.remove();
+          }),
+      );
+      assert.equal(detail.code, 'aborted');
+      await isClosed;
+      assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
+      assert.deepEqual(page.errors, []);
       await page.close();
     });
 

@@ -69,6 +69,8 @@ struct Inner {
     message_listener: Option<Listener>,
     abort_listener: Option<Listener>,
     ticker: Option<Interval>,
+    /// The terminal report went out.
+    ended: bool,
 }
 
 thread_local! {
@@ -161,6 +163,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         message_listener: None,
         abort_listener: None,
         ticker: None,
+        ended: false,
     }));
     let handle = FlowHandle {
         id: id.clone(),
@@ -272,10 +275,15 @@ fn feed(rc: &Rc<RefCell<Inner>>, input: Input) {
 }
 
 fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
-    let (id, observer, popup) = {
+    let (id, observer, popup, ended) = {
         let i = rc.borrow();
-        (i.id.clone(), i.observer.clone(), i.popup.clone())
+        (i.id.clone(), i.observer.clone(), i.popup.clone(), i.ended)
     };
+    // An observer may end the flow re-entrantly (e.g. abort from a progress handler):
+    // what the flow asked for before that no longer applies.
+    if ended && !matches!(effect, Effect::ClosePopup) {
+        return;
+    }
     match effect {
         Effect::Navigate(url) => {
             if let Some(p) = popup {
@@ -305,6 +313,7 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             // Unregister everything first, so the host sees a clean page in its handler.
             let (listener, abort, ticker) = {
                 let mut i = rc.borrow_mut();
+                i.ended = true;
                 (
                     i.message_listener.take(),
                     i.abort_listener.take(),

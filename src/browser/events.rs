@@ -50,6 +50,16 @@ pub fn connection_detail(c: &Connection) -> Object {
         set(&session, "integrationName", opt(&s.integration_name));
         set(&session, "externalId", opt(&s.external_id));
         set(&session, "error", opt(&s.error));
+        for (key, value) in [
+            ("workspaceIntegrationId", &s.workspace_integration_id),
+            ("authMethodKey", &s.auth_method_key),
+            ("oauthAppMode", &s.oauth_app_mode),
+            ("oauthAppId", &s.oauth_app_id),
+        ] {
+            if value.is_some() {
+                set(&session, key, opt(value));
+            }
+        }
         set(&o, "session", session);
     }
     o

@@ -229,5 +229,9 @@ fn read_poll(body: &JsValue) -> Option<PollResponse> {
         integration_name: text(body, "integrationName", MAX_ID_LEN),
         external_id: text(body, "externalId", MAX_ID_LEN),
         error: text(body, "error", MAX_ERROR_LEN),
+        workspace_integration_id: text(body, "workspaceIntegrationId", MAX_ID_LEN),
+        auth_method_key: text(body, "authMethodKey", MAX_ID_LEN),
+        oauth_app_mode: text(body, "oauthAppMode", MAX_ID_LEN),
+        oauth_app_id: text(body, "oauthAppId", MAX_ID_LEN),
     })
 }

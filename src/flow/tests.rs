@@ -37,6 +37,7 @@ fn poll(status: SessionStatus, id: Option<&str>, error: Option<&str>) -> Input {
         integration_name: Some("slack".into()),
         external_id: Some("u1".into()),
         error: error.map(Into::into),
+        ..PollResponse::default()
     }))
 }
 
@@ -391,6 +392,22 @@ fn blocked_aborted_and_failed_preparation() {
 }
 
 #[test]
+fn a_session_endpoint_without_a_token_is_refused() {
+    let mut f = Flow::new(cfg(true));
+    f.handle(0.0, Input::PopupOpened);
+    let fx = f.handle(
+        1.0,
+        Input::Target(Target::new("https://connect.example/connect").unwrap()),
+    );
+    assert!(fx.contains(&Effect::ClosePopup));
+    assert_eq!(code(&fx), Some(ErrorCode::InvalidOptions));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Navigate(_))),
+        "the popup never shows the page"
+    );
+}
+
+#[test]
 fn duplicates_while_confirming_are_noted() {
     let mut f = waiting(true);
     f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
@@ -404,7 +421,9 @@ fn duplicates_while_confirming_are_noted() {
 enum Step {
     Opened,
     Blocked,
-    Target,
+    Target {
+        with_token: bool,
+    },
     TargetFailed,
     Message {
         right_origin: bool,
@@ -421,7 +440,7 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         1 => Just(Step::Opened),
         1 => Just(Step::Blocked),
-        3 => Just(Step::Target),
+        3 => any::<bool>().prop_map(|with_token| Step::Target { with_token }),
         1 => Just(Step::TargetFailed),
         6 => (any::<bool>(), any::<bool>(), 0u8..3)
             .prop_map(|(right_origin, from_popup, kind)| Step::Message { right_origin, from_popup, kind }),
@@ -436,7 +455,14 @@ fn to_input(s: &Step) -> Input {
     match s {
         Step::Opened => Input::PopupOpened,
         Step::Blocked => Input::PopupBlocked,
-        Step::Target => Input::Target(Target::new(URL).unwrap()),
+        Step::Target { with_token } => Input::Target(
+            Target::new(if *with_token {
+                URL
+            } else {
+                "https://connect.example/connect"
+            })
+            .unwrap(),
+        ),
         Step::TargetFailed => Input::TargetFailed(FlowError::new(ErrorCode::Network, "x")),
         Step::Message {
             right_origin,
@@ -510,7 +536,8 @@ proptest! {
                         finishes += 1;
                         if let Outcome::Connected(c) = outcome {
                             if session {
-                                // Only a completed session with an id connects.
+                                // Only a completed session with an id connects; with a
+                                // session endpoint a message alone never does.
                                 prop_assert!(matches!(s, Step::Poll(0)), "{s:?}");
                                 prop_assert_eq!(&c.connection_id, "polled");
                             } else {

@@ -2,7 +2,8 @@
 //! shadow root, styled by a constructed stylesheet (no inline styles, so a strict
 //! `style-src` works). Attributes are read when the element is connected:
 //! `integration` (required), `token-endpoint` (required), `session-endpoint`, `label`,
-//! `display-name`, `token-params` (JSON), `close-grace-ms`.
+//! `display-name`, `token-params` (JSON), `close-grace-ms`. Changing one re-renders the
+//! element (ending a flow in progress with `aborted`); moving the element keeps it.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -19,13 +20,29 @@ use super::ConnectButton;
 pub const TAG: &str = "weavz-connect";
 
 #[wasm_bindgen(inline_js = r#"
+const ATTRIBUTES = ['integration', 'token-endpoint', 'session-endpoint', 'label', 'display-name',
+  'token-params', 'close-grace-ms'];
 export function weavz_define_element(name, mount, unmount) {
   if (customElements.get(name)) return;
   customElements.define(name, class extends HTMLElement {
+    static get observedAttributes() { return ATTRIBUTES; }
     connectedCallback() {
       if (this.__weavzMount === undefined) this.__weavzMount = mount(this);
     }
     disconnectedCallback() {
+      // A move (remove, then insert in the same task) keeps the element and its flow.
+      queueMicrotask(() => {
+        if (!this.isConnected) this.__weavzUnmount();
+      });
+    }
+    attributeChangedCallback(attr, before, after) {
+      // Attributes are read at mount: a change re-renders (ending a running flow).
+      if (before !== after && this.__weavzMount !== undefined) {
+        this.__weavzUnmount();
+        this.__weavzMount = mount(this);
+      }
+    }
+    __weavzUnmount() {
       const id = this.__weavzMount;
       this.__weavzMount = undefined;
       if (id !== undefined) unmount(id);

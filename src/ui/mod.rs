@@ -21,6 +21,7 @@
 
 pub mod element;
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use leptos::html::Div;
@@ -47,12 +48,17 @@ pub enum UiState {
     Failed(FlowError),
 }
 
-/// Aborts the flow it holds when dropped (the component was unmounted).
-struct AbortOnDrop(FlowHandle);
+/// Aborts the flow it holds when dropped (the component was unmounted). It first marks
+/// the component gone, so the abort report touches no disposed signal or callback.
+struct AbortOnDrop {
+    handle: FlowHandle,
+    alive: Rc<Cell<bool>>,
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        self.alive.set(false);
+        self.handle.abort();
     }
 }
 
@@ -120,7 +126,7 @@ pub fn ConnectButton(
 
     let click_name = name.clone();
     let on_click = move |_| {
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.0.clone()))
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()))
             && h.is_running()
         {
             // One flow per button: a second click brings its window forward.
@@ -153,6 +159,8 @@ pub fn ConnectButton(
         };
         set_state.set(UiState::Waiting);
         let _ = &click_name;
+        let alive = Rc::new(Cell::new(true));
+        let alive_in_observer = alive.clone();
         let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| match report {
             Report::Progress(p) => events::dispatch(
                 &target,
@@ -166,21 +174,24 @@ pub fn ConnectButton(
             ),
             Report::Finished(outcome) => {
                 let (name, detail) = events::terminal_event(outcome);
-                match outcome {
-                    Outcome::Connected(c) => {
-                        set_state.set(UiState::Connected);
-                        if let Some(cb) = on_connected {
-                            cb.run(c.clone());
+                // After unmount only the DOM event goes out: signals and callbacks are gone.
+                if alive_in_observer.get() {
+                    match outcome {
+                        Outcome::Connected(c) => {
+                            set_state.try_set(UiState::Connected);
+                            if let Some(cb) = on_connected {
+                                cb.try_run(c.clone());
+                            }
                         }
-                    }
-                    Outcome::Failed(e) => {
-                        set_state.set(if e.code == ErrorCode::UserCancelled {
-                            UiState::Cancelled
-                        } else {
-                            UiState::Failed(e.clone())
-                        });
-                        if let Some(cb) = on_error {
-                            cb.run(e.clone());
+                        Outcome::Failed(e) => {
+                            set_state.try_set(if e.code == ErrorCode::UserCancelled {
+                                UiState::Cancelled
+                            } else {
+                                UiState::Failed(e.clone())
+                            });
+                            if let Some(cb) = on_error {
+                                cb.try_run(e.clone());
+                            }
                         }
                     }
                 }
@@ -200,7 +211,7 @@ pub fn ConnectButton(
             },
             observer,
         );
-        current.set_value(Some(AbortOnDrop(handle)));
+        current.set_value(Some(AbortOnDrop { handle, alive }));
     };
 
     let idle_label = label.get_untracked().unwrap_or_else(|| format!("Connect {name}"));

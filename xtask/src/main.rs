@@ -428,8 +428,8 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
     Ok(())
 }
 
-/// The demo site: the full package, www/demo/ and index.html without its Trunk links
-/// (those are for `trunk serve`), booted by boot.js.
+/// The demo site: the full package (with its loader), www/demo/ and index.html without
+/// its Trunk links (those are for `trunk serve`).
 fn build_demo(full: &Path) -> Result<PathBuf> {
     let root = root();
     let demo = target_dir().join("demo");
@@ -443,9 +443,6 @@ fn build_demo(full: &Path) -> Result<PathBuf> {
     for line in index.lines() {
         if line.trim_start().starts_with("<link data-trunk") {
             continue;
-        }
-        if line.trim() == "</head>" {
-            html.push_str("  <script type=\"module\" src=\"./weavz-connect.js\"></script>\n");
         }
         html.push_str(line);
         html.push('\n');
