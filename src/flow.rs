@@ -346,6 +346,7 @@ impl Note {
 }
 
 /// What the driver must do.
+#[allow(clippy::large_enum_variant)] // Finish carries the outcome, once per flow
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Send the popup to this URL.
