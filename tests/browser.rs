@@ -274,6 +274,16 @@ async fn a_result_posted_by_the_popup_itself_connects() {
         .open_with_url_and_target("", &format!("weavz-connect-{}", handle.id()))
         .unwrap()
         .unwrap();
+    // Wait for the popup to finish loading the page (same origin here), so the message
+    // comes from that document and not from the initial about:blank one it replaces.
+    for _ in 0..250 {
+        let loaded = popup.location().href().ok().as_deref() == Some(here.as_str())
+            && popup.document().is_some_and(|d| d.ready_state() == "complete");
+        if loaded {
+            break;
+        }
+        sleep(20).await;
+    }
     // Run postMessage inside the popup's realm (its own Function constructor).
     let function_ctor: js_sys::Function = js_sys::Reflect::get(&popup, &"Function".into()).unwrap().into();
     let script = "for (let i = 0; i < 2; i++) opener.postMessage({type: 'weavz-connect-result', \
