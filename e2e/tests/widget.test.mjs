@@ -255,7 +255,11 @@ for (const browserName of browsers()) {
         document.getElementById('attacker-frame').contentWindow.postMessage('forge', '*');
         return window.frameDone;
       });
-      await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      // Wait until all 100 forged messages were seen (and rejected) by the widget.
+      await until(
+        page,
+        () => window.demoEvents.filter((e) => e.detail.name === 'rejected_origin' && e.detail.origin !== undefined).length >= 100,
+      );
       const early = await page.evaluate(() => window.demoEvents.filter((e) => e.type !== 'weavz:connect-event'));
       assert.deepEqual(early, [], 'no terminal event from forged messages');
       const rejected = await page.evaluate(() =>
