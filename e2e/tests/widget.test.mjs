@@ -21,7 +21,8 @@ for (const browserName of browsers()) {
       attacker = await startAttacker();
       const csp =
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
-        `connect-src 'self'; frame-src ${attacker.origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`;
+        `connect-src 'self'; frame-src ${attacker.origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; ` +
+        "require-trusted-types-for 'script'; trusted-types 'none'";
       sandbox = await startSandbox(['--demo-dir', demoDir, '--host-csp', csp]);
       browser = await launch(browserName);
     });
@@ -39,14 +40,28 @@ for (const browserName of browsers()) {
       );
     }
 
+    /** The demo page, under a strict CSP with Trusted Types, collecting violations. */
     async function demoPage() {
       const page = await browser.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.errors = errors;
+      await page.evaluateOnNewDocument(() => {
+        window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) =>
+          window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+        );
+      });
       await page.goto(sandbox.host, { waitUntil: 'load' });
       await ready(page);
       return page;
+    }
+
+    /** Closes a demo page after checking it saw no CSP violation and no page error. */
+    async function done(page) {
+      assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no CSP violation');
+      assert.deepEqual(page.errors, [], 'no page error');
+      await page.close();
     }
 
     async function button(page, integration) {
@@ -138,8 +153,7 @@ for (const browserName of browsers()) {
       await popup.click('button[type="submit"]');
       await expectCreated(page, 'openai', 'SECRET_TEXT');
       await closed(popup);
-      assert.deepEqual(page.errors, []);
-      await page.close();
+      await done(page);
     });
 
     it('username and password flow (BASIC_AUTH)', async () => {
@@ -150,7 +164,7 @@ for (const browserName of browsers()) {
       await popup.type('input[name="password"]', 'hunter22');
       await popup.click('button[type="submit"]');
       await expectCreated(page, 'smtp', 'BASIC_AUTH');
-      await page.close();
+      await done(page);
     });
 
     it('custom fields flow (CUSTOM_AUTH)', async () => {
@@ -162,7 +176,7 @@ for (const browserName of browsers()) {
       await popup.type('input[name="apiToken"]', 'tok-123');
       await popup.click('button[type="submit"]');
       await expectCreated(page, 'zendesk', 'CUSTOM_AUTH');
-      await page.close();
+      await done(page);
     });
 
     it('OAuth2 flow, approved on the provider origin', async () => {
@@ -172,7 +186,7 @@ for (const browserName of browsers()) {
       assert.equal(new URL(popup.url()).origin, sandbox.provider);
       await popup.click('button[value="approve"]');
       await expectCreated(page, 'slack', 'OAUTH2');
-      await page.close();
+      await done(page);
     });
 
     it('OAuth2 denied: weavz:connect-error connect_failed', async () => {
@@ -189,7 +203,7 @@ for (const browserName of browsers()) {
       });
       assert.equal(await statusText(page, 'github'), 'Could not connect: Access was denied at GitHub.');
       await expectNoConnection('github');
-      await page.close();
+      await done(page);
     });
 
     it('popup closed by the user: weavz:connect-cancelled within the grace period + 1 s', async () => {
@@ -210,7 +224,7 @@ for (const browserName of browsers()) {
       });
       assert.equal(await statusText(page, 'google-sheets'), 'Connecting was cancelled.');
       await expectNoConnection('google-sheets');
-      await page.close();
+      await done(page);
     });
 
     it('forged successes from another origin (opener-held handle and embedded frame) are ignored', async () => {
@@ -423,7 +437,7 @@ for (const browserName of browsers()) {
       assert.equal(noToken, 'invalid_options', 'a session endpoint without a token is refused');
       assert.equal((await browser.pages()).length, pagesBefore, 'no window was opened');
       assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
-      await page.close();
+      await done(page);
     });
 
     it('retries a failing session poll (503 + Retry-After) and still completes once', async () => {
@@ -450,7 +464,7 @@ for (const browserName of browsers()) {
       const created = events.filter((e) => e.type === 'weavz:connection-created');
       assert.equal(created.length, 1);
       assert.equal(created[0].detail.externalId, 'retry-user');
-      await page.close();
+      await done(page);
     });
 
     it('moving the element keeps its flow; removing it aborts the flow and closes the window', async () => {
@@ -481,8 +495,7 @@ for (const browserName of browsers()) {
       assert.equal(detail.code, 'aborted');
       await isClosed;
       assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
-      assert.deepEqual(page.errors, []);
-      await page.close();
+      await done(page);
     });
 
     it('20 open/cancel cycles: one message listener during a flow, none after', async () => {

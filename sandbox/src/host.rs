@@ -22,7 +22,8 @@ use crate::util::escape_html;
 /// The host pages' CSP: what the widget documents as the minimal policy for a host.
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
                        img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
-                       base-uri 'none'; object-src 'none'";
+                       base-uri 'none'; object-src 'none'; require-trusted-types-for 'script'; \
+                       trusted-types 'none'";
 
 /// Routes of the host origin.
 pub fn router(demo_dir: Option<PathBuf>, csp: Option<String>) -> Router<Shared> {
