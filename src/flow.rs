@@ -42,6 +42,8 @@ pub struct FlowConfig {
     pub confirm_window_ms: Millis,
     /// Ceiling of the poll retry backoff.
     pub max_backoff_ms: Millis,
+    /// A total deadline from the first input: the flow ends with `timeout` after it.
+    pub timeout_ms: Option<Millis>,
 }
 
 impl Default for FlowConfig {
@@ -52,12 +54,13 @@ impl Default for FlowConfig {
             poll_interval_ms: 1000.0,
             confirm_window_ms: 15_000.0,
             max_backoff_ms: 8000.0,
+            timeout_ms: None,
         }
     }
 }
 
 /// Where the popup goes: the hosted connect page and what is known about its token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     /// The `connectUrl`.
     pub connect_url: String,
@@ -65,6 +68,8 @@ pub struct Target {
     pub origin: String,
     /// The `cst_` token, needed to poll the session.
     pub token: Option<String>,
+    /// When the token stops working (`expiresAt`), on the driver's clock.
+    pub expires_at: Option<Millis>,
 }
 
 impl Target {
@@ -77,6 +82,7 @@ impl Target {
             connect_url: connect_url.to_owned(),
             origin,
             token,
+            expires_at: None,
         })
     }
 }
@@ -389,8 +395,10 @@ pub struct Flow {
     next_poll_at: Option<Millis>,
     poll_failures: u32,
     last_poll_error: Option<String>,
-    /// First time seen, to anchor deadlines.
+    /// The latest time seen.
     now: Millis,
+    /// The first time seen: the total deadline counts from here.
+    started: Option<Millis>,
 }
 
 impl Flow {
@@ -409,6 +417,7 @@ impl Flow {
             poll_failures: 0,
             last_poll_error: None,
             now: 0.0,
+            started: None,
         }
     }
 
@@ -429,6 +438,7 @@ impl Flow {
             self.now = now;
         }
         let now = self.now;
+        let started = *self.started.get_or_insert(now);
         let mut out = Vec::new();
         if self.phase == Phase::Done {
             if matches!(input, Input::Message { .. } | Input::Poll(_)) {
@@ -492,7 +502,7 @@ impl Flow {
                 }
             }
             Input::Poll(result) => self.on_poll(now, &mut out, result),
-            Input::Tick => self.on_tick(now, &mut out),
+            Input::Tick => self.on_tick(now, started, &mut out),
             Input::Abort => {
                 self.finish(
                     &mut out,
@@ -683,7 +693,32 @@ impl Flow {
         self.last_poll_error = Some(reason);
     }
 
-    fn on_tick(&mut self, now: Millis, out: &mut Vec<Effect>) {
+    fn on_tick(&mut self, now: Millis, started: Millis, out: &mut Vec<Effect>) {
+        if self
+            .target
+            .as_ref()
+            .and_then(|t| t.expires_at)
+            .is_some_and(|at| now >= at)
+        {
+            self.finish(
+                out,
+                Outcome::Failed(FlowError::new(
+                    ErrorCode::SessionExpired,
+                    "The connect session expired. Start again to get a new one.",
+                )),
+            );
+            return;
+        }
+        if self.cfg.timeout_ms.is_some_and(|limit| now >= started + limit) {
+            self.finish(
+                out,
+                Outcome::Failed(FlowError::new(
+                    ErrorCode::Timeout,
+                    "Connecting took too long. Try again.",
+                )),
+            );
+            return;
+        }
         if let Some(until) = self.confirm_until
             && now >= until
         {

@@ -105,6 +105,29 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     } else {
         DEFAULT_CLOSE_GRACE_MS
     };
+    let timeout = get(options, "timeoutMs");
+    let timeout_ms = if is_set(&timeout) {
+        match timeout.as_f64() {
+            Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 => Some(ms),
+            _ => {
+                return Err(driver::invalid(
+                    "timeoutMs must be a number of milliseconds, at most one day.",
+                ));
+            }
+        }
+    } else {
+        None
+    };
+    let expires_at = match string_option(options, "expiresAt")? {
+        Some(at) => {
+            let ms = js_sys::Date::parse(&at);
+            if !ms.is_finite() {
+                return Err(driver::invalid("expiresAt must be an ISO-8601 date."));
+            }
+            Some(ms)
+        }
+        None => None,
+    };
     let on_event = get(options, "onEvent");
     let on_event = if is_set(&on_event) {
         Some(
@@ -127,7 +150,8 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     };
 
     let source = if let Some(url) = connect_url {
-        let target = target_from_url(&url, token)?;
+        let mut target = target_from_url(&url, token)?;
+        target.expires_at = expires_at;
         if session_endpoint.is_some() && target.token.is_none() {
             return Err(driver::invalid(
                 "sessionEndpoint needs the connect token: pass `token`, or a connectUrl with ?token=.",
@@ -147,6 +171,7 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
             source,
             session_endpoint,
             close_grace_ms,
+            timeout_ms,
             signal,
         },
         on_event,

@@ -498,6 +498,71 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
+    it('an idle short-lived token ends with session_expired; a retry fetches a fresh one', async () => {
+      const page = await demoPage();
+      await page.evaluate(() => {
+        const button = document.createElement('button');
+        button.id = 'expiring';
+        button.textContent = 'Connect OpenAI';
+        document.body.prepend(button);
+        window.expiry = [];
+        window.ttl = 2;
+        button.addEventListener('click', () => {
+          const options = {
+            integration: 'openai',
+            tokenEndpoint: '/api/connect-token',
+            sessionEndpoint: '/api/connect-session',
+            tokenParams: window.ttl ? { externalId: 'expiry-user', sandbox: { ttlSeconds: window.ttl } } : { externalId: 'expiry-user' },
+          };
+          WeavzConnect.open(options).then(
+            (c) => window.expiry.push({ ok: c.connectionId }),
+            (e) => window.expiry.push({ code: e.code, retryable: e.retryable }),
+          );
+        });
+      });
+      let popupPromise = nextPopup(page);
+      await page.click('#expiring');
+      let popup = await popupPromise;
+      // Left idle past expiresAt: the widget ends the flow and closes the window.
+      const isClosed = closed(popup);
+      const [first] = await until(page, () => window.expiry.length > 0 && window.expiry, undefined, 10000);
+      assert.deepEqual(first, { code: 'session_expired', retryable: true });
+      await isClosed;
+
+      await page.evaluate(() => { window.ttl = 0; });
+      popupPromise = nextPopup(page);
+      await page.click('#expiring');
+      popup = await popupPromise;
+      await popup.waitForSelector('input[name="secretText"]');
+      await popup.type('input[name="secretText"]', 'sk-expiry-0123456789abcdef');
+      await popup.click('button[type="submit"]');
+      const results = await until(page, () => window.expiry.length > 1 && window.expiry);
+      const { status } = await sandbox.api('GET', `/connections?id=${results[1].ok}`);
+      assert.equal(status, 200);
+      await done(page);
+    });
+
+    it('timeout-ms ends a flow left open with timeout and closes the window', async () => {
+      const page = await demoPage();
+      const slow = await addElement(page, {
+        integration: 'zendesk',
+        id: 'slow',
+        'token-endpoint': '/api/connect-token',
+        'session-endpoint': '/api/connect-session',
+        'timeout-ms': '1500',
+      });
+      const popupPromise = nextPopup(page);
+      await slow.click();
+      const popup = await popupPromise;
+      await popup.waitForSelector('input[name="subdomain"]');
+      const isClosed = closed(popup);
+      const event = await terminal(page, 'zendesk');
+      assert.equal(event.type, 'weavz:connect-error');
+      assert.deepEqual(event.detail, { code: 'timeout', message: 'Connecting took too long. Try again.', retryable: true });
+      await isClosed;
+      await done(page);
+    });
+
     it('20 open/cancel cycles: one message listener during a flow, none after', async () => {
       const page = await browser.newPage();
       await page.evaluateOnNewDocument(() => {

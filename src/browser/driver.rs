@@ -42,6 +42,8 @@ pub struct StartOptions {
     pub session_endpoint: Option<String>,
     /// Grace period after the popup closes.
     pub close_grace_ms: f64,
+    /// A total deadline for the flow, in milliseconds (`timeout` after it).
+    pub timeout_ms: Option<f64>,
     /// Aborts the flow.
     pub signal: Option<AbortSignal>,
 }
@@ -152,6 +154,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
     let cfg = FlowConfig {
         close_grace_ms: options.close_grace_ms,
         confirm_with_session: options.session_endpoint.is_some(),
+        timeout_ms: options.timeout_ms,
         ..FlowConfig::default()
     };
     let inner = Rc::new(RefCell::new(Inner {

@@ -100,6 +100,9 @@ pub fn target_from_object(obj: &JsValue) -> Result<Target, FlowError> {
     if let Some(token) = text(obj, "token", MAX_ID_LEN) {
         target.token = Some(token);
     }
+    target.expires_at = text(obj, "expiresAt", 64)
+        .map(|at| js_sys::Date::parse(&at))
+        .filter(|ms| ms.is_finite());
     Ok(target)
 }
 
@@ -122,6 +125,7 @@ pub fn target_from_url(url: &str, token: Option<String>) -> Result<Target, FlowE
         connect_url: parsed.href(),
         origin: parsed.origin(),
         token,
+        expires_at: None,
     })
 }
 

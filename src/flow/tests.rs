@@ -408,6 +408,34 @@ fn a_session_endpoint_without_a_token_is_refused() {
 }
 
 #[test]
+fn an_expired_token_ends_the_flow() {
+    let mut f = Flow::new(cfg(false));
+    f.handle(0.0, Input::PopupOpened);
+    let mut target = Target::new(URL).unwrap();
+    target.expires_at = Some(10_000.0);
+    f.handle(1.0, Input::Target(target));
+    assert!(f.handle(9_999.0, Input::Tick).is_empty());
+    let fx = f.handle(10_000.0, Input::Tick);
+    assert!(fx.contains(&Effect::ClosePopup));
+    match finished(&fx) {
+        Some(Outcome::Failed(e)) => assert_eq!((e.code, e.retryable), (ErrorCode::SessionExpired, true)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_total_deadline_ends_the_flow_with_timeout() {
+    let mut f = Flow::new(FlowConfig {
+        timeout_ms: Some(60_000.0),
+        ..cfg(true)
+    });
+    f.handle(1_000.0, Input::PopupOpened);
+    f.handle(2_000.0, Input::Target(Target::new(URL).unwrap()));
+    assert!(finished(&f.handle(60_999.0, Input::Tick)).is_none());
+    assert_eq!(code(&f.handle(61_000.0, Input::Tick)), Some(ErrorCode::Timeout));
+}
+
+#[test]
 fn duplicates_while_confirming_are_noted() {
     let mut f = waiting(true);
     f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
@@ -506,9 +534,10 @@ proptest! {
     #[test]
     fn exactly_one_outcome_and_only_for_authentic_input(
         session in any::<bool>(),
+        timeout in prop::option::of(1000.0f64..60_000.0),
         steps in prop::collection::vec((0u16..2000, step()), 0..60),
     ) {
-        let mut f = Flow::new(cfg(session));
+        let mut f = Flow::new(FlowConfig { timeout_ms: timeout, ..cfg(session) });
         let mut now = 0.0;
         let mut finishes = 0;
         let mut polls_outstanding = 0i32;

@@ -2,7 +2,7 @@
 //! shadow root, styled by a constructed stylesheet (no inline styles, so a strict
 //! `style-src` works). Attributes are read when the element is connected:
 //! `integration` (required), `token-endpoint` (required), `session-endpoint`, `label`,
-//! `display-name`, `token-params` (JSON), `close-grace-ms`. Changing one re-renders the
+//! `display-name`, `token-params` (JSON), `close-grace-ms`, `timeout-ms`. Changing one re-renders the
 //! element (ending a flow in progress with `aborted`); moving the element keeps it.
 
 use std::any::Any;
@@ -21,7 +21,7 @@ pub const TAG: &str = "weavz-connect";
 
 #[wasm_bindgen(inline_js = r#"
 const ATTRIBUTES = ['integration', 'token-endpoint', 'session-endpoint', 'label', 'display-name',
-  'token-params', 'close-grace-ms'];
+  'token-params', 'close-grace-ms', 'timeout-ms'];
 export function weavz_define_element(name, mount, unmount) {
   if (customElements.get(name)) return;
   customElements.define(name, class extends HTMLElement {
@@ -127,6 +127,7 @@ fn mount(host: HtmlElement) -> u32 {
     let display_name = attr(&host, "display-name");
     let token_params = attr(&host, "token-params");
     let close_grace_ms = attr(&host, "close-grace-ms").and_then(|v| v.trim().parse::<f64>().ok());
+    let timeout_ms = attr(&host, "timeout-ms").and_then(|v| v.trim().parse::<f64>().ok());
     let target: web_sys::EventTarget = host.clone().into();
     let view = leptos::mount::mount_to(container.clone(), move || {
         view! {
@@ -138,6 +139,7 @@ fn mount(host: HtmlElement) -> u32 {
                 display_name=display_name
                 token_params=token_params
                 close_grace_ms=close_grace_ms
+                timeout_ms=timeout_ms
                 event_target=target
             />
         }

@@ -107,6 +107,9 @@ pub fn ConnectButton(
     /// Grace period after the popup closes, in milliseconds (default 3000).
     #[prop(optional, into)]
     close_grace_ms: MaybeProp<f64>,
+    /// A total deadline in milliseconds; the flow ends with `timeout` after it.
+    #[prop(optional, into)]
+    timeout_ms: MaybeProp<f64>,
     /// Called once a connection exists.
     #[prop(optional)]
     on_connected: Option<Callback<Connection>>,
@@ -207,6 +210,7 @@ pub fn ConnectButton(
                 },
                 session_endpoint: session_endpoint.get_untracked(),
                 close_grace_ms: close_grace_ms.get_untracked().unwrap_or(DEFAULT_CLOSE_GRACE_MS),
+                timeout_ms: timeout_ms.get_untracked(),
                 signal: None,
             },
             observer,
