@@ -563,6 +563,110 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
+    it('popup blocked: weavz:connect-error popup_blocked, then the fallback button completes the flow', async () => {
+      const page = await browser.newPage();
+      // The browser refuses the first window.open, as a blocker would.
+      await page.evaluateOnNewDocument(() => {
+        const open = window.open;
+        let refusals = 1;
+        window.open = function (...args) {
+          if (refusals > 0) {
+            refusals -= 1;
+            return null;
+          }
+          return open.apply(this, args);
+        };
+      });
+      page.errors = [];
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      await page.goto(sandbox.host, { waitUntil: 'load' });
+      await ready(page);
+      await page.evaluate(() => { window.cspViolations = []; });
+      const launcher = await button(page, 'openai');
+      await launcher.click();
+      const event = await until(page, () => window.demoEvents.find((e) => e.type === 'weavz:connect-error'));
+      assert.equal(event.detail.code, 'popup_blocked');
+      assert.equal(event.detail.retryable, true);
+      const fallback = await button(page, 'openai');
+      assert.equal(await fallback.evaluate((b) => b.textContent), 'Open connect window');
+      assert.ok(await fallback.isVisible(), 'the fallback button is visible');
+      assert.match(await statusText(page, 'openai'), /blocked the connect window/);
+      await fallback.focus();
+      assert.equal(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.textContent), 'Open connect window');
+      const popupPromise = nextPopup(page);
+      await fallback.click();
+      const popup = await popupPromise;
+      await popup.waitForSelector('input[name="secretText"]');
+      await popup.type('input[name="secretText"]', 'sk-blocked-0123456789abcdef');
+      await popup.click('button[type="submit"]');
+      await until(page, () => window.demoEvents.some((e) => e.type === 'weavz:connection-created'));
+      const created = await page.evaluate(() => window.demoEvents.filter((e) => e.type === 'weavz:connection-created'));
+      assert.equal(created.length, 1);
+      await expectListed(page, created[0].detail.connectionId);
+      await done(page);
+    });
+
+    it('20 concurrent flows across 4 integrations: 20 connections, 20 events, no duplicates', async () => {
+      const page = await demoPage();
+      await page.evaluate(() => {
+        const button = document.createElement('button');
+        button.id = 'many';
+        button.textContent = 'Connect';
+        document.body.prepend(button);
+        window.manyResults = [];
+        window.manyEvents = [];
+        addEventListener('weavz:connection-created', (e) => window.manyEvents.push(e.detail.connectionId));
+        const kinds = ['openai', 'smtp', 'slack', 'github'];
+        let n = 0;
+        button.addEventListener('click', () => {
+          const i = n++;
+          WeavzConnect.open({
+            integration: kinds[i % 4],
+            tokenEndpoint: '/api/connect-token',
+            sessionEndpoint: '/api/connect-session',
+            tokenParams: { externalId: `concurrent-${i}` },
+          }).then(
+            (c) => window.manyResults.push(c),
+            (e) => window.manyResults.push({ error: e.code }),
+          );
+        });
+      });
+      const popups = [];
+      page.on('popup', (p) => popups.push(p));
+      for (let i = 0; i < 20; i++) await page.click('#many');
+      const deadline = Date.now() + 20000;
+      while (popups.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(popups.length, 20, 'twenty distinct windows');
+      // Finish them in reverse order.
+      for (const popup of [...popups].reverse()) {
+        await popup.waitForFunction(() => document.querySelector('form') !== null, { timeout: 15000 });
+        if (await popup.$('input[name="secretText"]')) {
+          await popup.type('input[name="secretText"]', 'sk-many-0123456789abcdef');
+          await popup.click('button[type="submit"]');
+        } else if (await popup.$('input[name="username"]')) {
+          await popup.type('input[name="username"]', 'mailer');
+          await popup.type('input[name="password"]', 'hunter22');
+          await popup.click('button[type="submit"]');
+        } else {
+          await popup.click('button[value="approve"]');
+        }
+      }
+      const results = await until(page, () => window.manyResults.length >= 20 && window.manyResults, undefined, 30000);
+      assert.ok(results.every((r) => r.connectionId), JSON.stringify(results.filter((r) => !r.connectionId)));
+      const ids = new Set(results.map((r) => r.connectionId));
+      assert.equal(ids.size, 20, 'twenty different connections');
+      const externalIds = new Set(results.map((r) => r.externalId));
+      assert.equal(externalIds.size, 20);
+      const events = await page.evaluate(() => window.manyEvents);
+      assert.equal(events.length, 20);
+      assert.deepEqual(new Set(events), ids);
+      const { body } = await sandbox.api('GET', '/connections?limit=500');
+      const concurrent = body.connections.filter((c) => c.externalId.startsWith('concurrent-'));
+      assert.equal(concurrent.length, 20, 'each connection listed exactly once');
+      assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
+      await done(page);
+    });
+
     it('20 open/cancel cycles: one message listener during a flow, none after', async () => {
       const page = await browser.newPage();
       await page.evaluateOnNewDocument(() => {

@@ -224,6 +224,8 @@ pub fn ConnectButton(
         UiState::Idle | UiState::Cancelled => idle_label.clone(),
         UiState::Waiting => format!("Waiting for {button_name}…"),
         UiState::Connected => format!("Connect {button_name} again"),
+        // A click on it is a fresh gesture, which browsers let open a window.
+        UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => "Open connect window".to_owned(),
         UiState::Failed(_) => "Try again".to_owned(),
     };
     let status_text = move || match state.get() {
@@ -231,6 +233,10 @@ pub fn ConnectButton(
         UiState::Waiting => "Finish connecting in the popup window.".to_owned(),
         UiState::Connected => format!("Connected to {name}."),
         UiState::Cancelled => "Connecting was cancelled.".to_owned(),
+        UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => {
+            "Your browser blocked the connect window. Use \u{201c}Open connect window\u{201d} to open it."
+                .to_owned()
+        }
         UiState::Failed(e) => format!("Could not connect: {}", e.message),
     };
     let state_name = move || match state.get() {
