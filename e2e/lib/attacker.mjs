@@ -34,7 +34,8 @@ const pages = {
     parent.postMessage('frame-ready', '*');`,
 };
 
-export async function startAttacker() {
+/** Serves the attacker pages on `host:port` (port 0: any free one). */
+export async function startAttacker(host = '127.0.0.1', port = 0) {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     const body = pages[path];
@@ -44,10 +45,14 @@ export async function startAttacker() {
     }
     res.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(body);
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const origin = `http://${host}:${server.address().port}`;
   return {
     origin,
+    port: server.address().port,
     stop: () => new Promise((r) => server.close(r)),
   };
 }

@@ -15,21 +15,25 @@ for (const browserName of browsers()) {
   describe(`widget in ${browserName}`, () => {
     let sandbox;
     let attacker;
+    let lookalike;
     let browser;
 
     before(async () => {
       attacker = await startAttacker();
       const csp =
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
-        `connect-src 'self'; frame-src ${attacker.origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; ` +
+        `connect-src 'self'; frame-src ${attacker.origin} http://localhost:${attacker.port} http://127.0.0.2:*; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; ` +
         "require-trusted-types-for 'script'; trusted-types 'none'";
       sandbox = await startSandbox(['--demo-dir', demoDir, '--host-csp', csp]);
+      // A look-alike of the connect origin: its port, another loopback host.
+      lookalike = await startAttacker('127.0.0.2', Number(new URL(sandbox.connect).port));
       browser = await launch(browserName);
     });
 
     after(async () => {
       await browser?.close();
       await sandbox?.stop();
+      await lookalike?.stop();
       await attacker?.stop();
     });
 
@@ -227,7 +231,7 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
-    it('forged successes from another origin (opener-held handle and embedded frame) are ignored', async () => {
+    it('forged successes from five foreign origins (opener handle, frames, look-alike, null) are ignored', async () => {
       // The attacker page opens the host, so it holds a handle to it.
       const attackerPage = await browser.newPage();
       await attackerPage.goto(`${attacker.origin}/attacker.html?host=${encodeURIComponent(sandbox.host)}`);
@@ -237,20 +241,38 @@ for (const browserName of browsers()) {
       await page.waitForFunction(() => document.readyState === 'complete');
       await ready(page);
 
-      // A frame of the attacker's origin inside the host page.
-      await page.evaluate((src) => {
-        window.frameReady = new Promise((resolve) => {
-          addEventListener('message', (e) => e.data === 'frame-ready' && resolve());
+      // Frames of foreign origins inside the host page: the attacker, the same server by
+      // another name, a look-alike of the connect origin, and a sandboxed frame ("null").
+      const frames = [
+        { src: `${attacker.origin}/frame.html` },
+        { src: `http://localhost:${attacker.port}/frame.html` },
+        { src: `${lookalike.origin}/frame.html` },
+        { src: `${attacker.origin}/frame.html`, sandbox: 'allow-scripts' },
+      ];
+      await page.evaluate(async (list) => {
+        window.framesReady = 0;
+        window.framesDone = 0;
+        addEventListener('message', (e) => {
+          if (e.data === 'frame-ready') window.framesReady += 1;
+          if (e.data === 'forged') window.framesDone += 1;
         });
-        window.frameDone = new Promise((resolve) => {
-          addEventListener('message', (e) => e.data === 'forged' && resolve());
+        list.forEach((f, i) => {
+          const frame = document.createElement('iframe');
+          frame.src = f.src;
+          frame.id = `attacker-frame-${i}`;
+          if (f.sandbox) frame.setAttribute('sandbox', f.sandbox);
+          document.body.appendChild(frame);
         });
-        const frame = document.createElement('iframe');
-        frame.src = src;
-        frame.id = 'attacker-frame';
-        document.body.appendChild(frame);
-      }, `${attacker.origin}/frame.html`);
-      await page.evaluate(() => window.frameReady);
+      }, frames);
+      await until(page, (n) => window.framesReady >= n, frames.length);
+      // Forged successes before the flow starts: nobody listens yet.
+      await attackerPage.evaluate(() => window.forge(50));
+      const forgeFromFrames = (n) =>
+        page.evaluate((count) => {
+          for (let i = 0; i < count; i++) document.getElementById(`attacker-frame-${i}`).contentWindow.postMessage('forge', '*');
+        }, n);
+      await forgeFromFrames(frames.length);
+      await until(page, (n) => window.framesDone >= n, frames.length);
 
       // No session endpoint: the origin and source checks alone must hold the line.
       const direct = await addElement(page, {
@@ -263,24 +285,25 @@ for (const browserName of browsers()) {
       await direct.click();
       const popup = await popupPromise;
       await popup.waitForSelector('button[value="approve"]');
-      // During the live flow: 50 forged successes from each attacker.
+      // During the live flow: 50 forged successes from each of the five foreign origins.
       await attackerPage.evaluate(() => window.forge(50));
-      await page.evaluate(() => {
-        document.getElementById('attacker-frame').contentWindow.postMessage('forge', '*');
-        return window.frameDone;
-      });
-      // Wait until all 100 forged messages were seen (and rejected) by the widget.
+      await forgeFromFrames(frames.length);
+      const origins = [attacker.origin, `http://localhost:${attacker.port}`, lookalike.origin, 'null'];
       await until(
         page,
-        () => window.demoEvents.filter((e) => e.detail.name === 'rejected_origin' && e.detail.origin !== undefined).length >= 100,
+        (expected) => {
+          const seen = window.demoEvents.filter((e) => e.detail.name === 'rejected_origin').map((e) => e.detail.origin);
+          return expected.every((o) => seen.filter((s) => s === o).length >= 50);
+        },
+        origins,
       );
       const early = await page.evaluate(() => window.demoEvents.filter((e) => e.type !== 'weavz:connect-event'));
       assert.deepEqual(early, [], 'no terminal event from forged messages');
       const rejected = await page.evaluate(() =>
         window.demoEvents.filter((e) => e.type === 'weavz:connect-event' && e.detail.name === 'rejected_origin'),
       );
-      assert.ok(rejected.length >= 100, `rejections on the debug stream: ${rejected.length}`);
-      assert.ok(rejected.every((e) => e.detail.origin === attacker.origin));
+      assert.ok(rejected.length >= 250, `rejections on the debug stream: ${rejected.length}`);
+      assert.deepEqual(new Set(rejected.map((e) => e.detail.origin)), new Set(origins));
 
       await popup.click('button[value="approve"]');
       const event = await terminal(page, 'github');
@@ -664,6 +687,58 @@ for (const browserName of browsers()) {
       const concurrent = body.connections.filter((c) => c.externalId.startsWith('concurrent-'));
       assert.equal(concurrent.length, 20, 'each connection listed exactly once');
       assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0);
+      await done(page);
+    });
+
+    it('HTML and script payloads in names and error texts render as text', async () => {
+      const page = await demoPage();
+      const evil = '<img src=x onerror="window.__p=1">';
+      const evilName = '"><svg onload="window.__p=2">';
+      const evilIntegration = '<img src=x onerror="window.__p=3">';
+      // An error text that carries markup: the backend echoes the unknown integration name.
+      const broken = await addElement(page, {
+        integration: evilIntegration,
+        id: 'evil-error',
+        'display-name': evil,
+        'token-endpoint': '/api/connect-token',
+        'session-endpoint': '/api/connect-session',
+      });
+      assert.equal(await broken.evaluate((b) => b.textContent), `Connect ${evil}`);
+      await broken.click();
+      const error = await until(page, () => window.demoEvents.find((e) => e.type === 'weavz:connect-error'));
+      assert.equal(error.detail.code, 'network');
+      assert.ok(error.detail.message.includes(evilIntegration), error.detail.message);
+      const status = await page.evaluate(
+        () => document.getElementById('evil-error').shadowRoot.querySelector('[role=status]').textContent,
+      );
+      assert.equal(status, `Could not connect: ${error.detail.message}`);
+      // A connection name with markup, shown in the host's list.
+      const named = await addElement(page, {
+        integration: 'openai',
+        id: 'evil-name',
+        'token-endpoint': '/api/connect-token',
+        'session-endpoint': '/api/connect-session',
+        'token-params': JSON.stringify({ connectionName: evilName, externalId: 'evil-user' }),
+      });
+      const popupPromise = nextPopup(page);
+      await named.click();
+      const popup = await popupPromise;
+      await popup.waitForSelector('input[name="secretText"]');
+      await popup.type('input[name="secretText"]', 'sk-evil-0123456789abcdef');
+      await popup.click('button[type="submit"]');
+      const created = await until(page, () => window.demoEvents.find((e) => e.type === 'weavz:connection-created'));
+      await expectListed(page, created.detail.connectionId);
+      const cell = await page.$eval(`tr[data-connection-id="${created.detail.connectionId}"] td`, (td) => td.textContent);
+      assert.equal(cell, evilName);
+      const executed = await page.evaluate(() => ({
+        ran: window.__p !== undefined,
+        images: document.querySelectorAll('img').length,
+        shadowImages: [...document.querySelectorAll('weavz-connect')].reduce(
+          (n, el) => n + (el.shadowRoot ? el.shadowRoot.querySelectorAll('img, svg').length : 0),
+          0,
+        ),
+      }));
+      assert.deepEqual(executed, { ran: false, images: 0, shadowImages: 0 });
       await done(page);
     });
 
