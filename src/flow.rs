@@ -282,6 +282,10 @@ pub enum Input {
     Poll(PollResult),
     /// Time passed (the driver ticks a few times a second).
     Tick,
+    /// The user cancelled the flow (the widget's Cancel button).
+    Cancel,
+    /// The user opened the connect page again in a new window (after a close or loss).
+    PopupReopened,
     /// The host cancelled the flow.
     Abort,
 }
@@ -299,6 +303,9 @@ pub enum Progress {
     Confirming,
     /// The popup was seen closed.
     PopupClosed,
+    /// The popup reads closed and no result came within the grace period; with a session
+    /// endpoint the flow goes on (the window may only have lost its link to this page).
+    WindowDetached,
 }
 
 impl Progress {
@@ -310,6 +317,7 @@ impl Progress {
             Progress::ResultReceived => "result_received",
             Progress::Confirming => "confirming",
             Progress::PopupClosed => "popup_closed",
+            Progress::WindowDetached => "window_closed_or_lost",
         }
     }
 }
@@ -395,6 +403,10 @@ pub struct Flow {
     next_poll_at: Option<Millis>,
     poll_failures: u32,
     last_poll_error: Option<String>,
+    /// The grace period passed with the window closed-looking (session endpoint only).
+    detached: bool,
+    /// Polls answered non-terminal while detached (for the backoff).
+    detached_polls: u32,
     /// The latest time seen.
     now: Millis,
     /// The first time seen: the total deadline counts from here.
@@ -416,6 +428,8 @@ impl Flow {
             next_poll_at: None,
             poll_failures: 0,
             last_poll_error: None,
+            detached: false,
+            detached_polls: 0,
             now: 0.0,
             started: None,
         }
@@ -424,6 +438,11 @@ impl Flow {
     /// Whether the flow has ended.
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done
+    }
+
+    /// The connect URL, once known.
+    pub fn connect_url(&self) -> Option<&str> {
+        self.target.as_ref().map(|t| t.connect_url.as_str())
     }
 
     /// The origin results must come from, once known.
@@ -503,6 +522,16 @@ impl Flow {
             }
             Input::Poll(result) => self.on_poll(now, &mut out, result),
             Input::Tick => self.on_tick(now, started, &mut out),
+            Input::Cancel => self.finish(&mut out, cancelled()),
+            Input::PopupReopened => {
+                if self.target.is_some() {
+                    self.popup_open = true;
+                    self.closed_at = None;
+                    self.detached = false;
+                    self.detached_polls = 0;
+                    out.push(Effect::Progress(Progress::PopupOpened));
+                }
+            }
             Input::Abort => {
                 self.finish(
                     &mut out,
@@ -650,7 +679,15 @@ impl Flow {
                         );
                     }
                     SessionStatus::Pending | SessionStatus::Connecting => {
-                        self.next_poll_at = Some(now + self.cfg.poll_interval_ms);
+                        let interval = if self.detached {
+                            // The user may take minutes in a window we cannot see: back off.
+                            self.detached_polls = self.detached_polls.saturating_add(1);
+                            let factor = f64::from(1u32 << self.detached_polls.min(3));
+                            (self.cfg.poll_interval_ms * factor).min(self.cfg.max_backoff_ms)
+                        } else {
+                            self.cfg.poll_interval_ms
+                        };
+                        self.next_poll_at = Some(now + interval);
                     }
                 }
             }
@@ -729,6 +766,21 @@ impl Flow {
                 self.last_poll_error = None;
                 out.push(Effect::Debug(Note::NotConfirmed));
             }
+        }
+        if let Some(closed) = self.closed_at
+            && now >= closed + self.cfg.close_grace_ms
+            && self.can_poll()
+        {
+            // A window that reads closed may still be open, cut off by the provider's
+            // Cross-Origin-Opener-Policy: the opener cannot tell. The session can, so keep
+            // asking it until it ends, the token expires, the deadline passes or the user
+            // cancels. Never a false "cancelled", never a lost connection.
+            if !self.detached {
+                self.detached = true;
+                out.push(Effect::Progress(Progress::WindowDetached));
+            }
+            self.maybe_poll(now, out);
+            return;
         }
         if let Some(closed) = self.closed_at
             && now >= closed + self.cfg.close_grace_ms

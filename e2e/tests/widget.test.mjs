@@ -210,9 +210,17 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
-    it('popup closed by the user: weavz:connect-cancelled within the grace period + 1 s', async () => {
+    it('popup closed by the user (no session endpoint): weavz:connect-cancelled within the grace period + 1 s', async () => {
       const page = await demoPage();
-      const popup = await clickConnect(page, 'google-sheets');
+      const launcher = await addElement(page, {
+        integration: 'google-sheets',
+        id: 'sheets-direct',
+        'display-name': 'Google Sheets',
+        'token-endpoint': '/api/connect-token',
+      });
+      const popupPromise = nextPopup(page);
+      await launcher.click();
+      const popup = await popupPromise;
       await popup.waitForSelector('button[value="approve"]');
       const closedAt = Date.now();
       await popup.close();
@@ -226,10 +234,93 @@ for (const browserName of browsers()) {
         message: 'The connect window was closed before finishing.',
         retryable: true,
       });
-      assert.equal(await statusText(page, 'google-sheets'), 'Connecting was cancelled.');
+      const status = await page.evaluate(
+        () => document.getElementById('sheets-direct').shadowRoot.querySelector('[role=status]').textContent,
+      );
+      assert.equal(status, 'Connecting was cancelled.');
       await expectNoConnection('google-sheets');
       await done(page);
     });
+
+    it('with a session endpoint a closed-looking window never cancels by itself; Cancel does', async () => {
+      const page = await demoPage();
+      const popup = await clickConnect(page, 'google-sheets');
+      await popup.waitForSelector('button[value="approve"]');
+      await popup.close();
+      await until(page, () => window.demoEvents.some((e) => e.detail.name === 'window_closed_or_lost'), undefined, 10000);
+      assert.match(await statusText(page, 'google-sheets'), /^Finish connecting in the other window/);
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 1000)));
+      const terminals = await page.evaluate(() => window.demoEvents.filter((e) => e.type !== 'weavz:connect-event'));
+      assert.deepEqual(terminals, [], 'no false cancel');
+      const cancel = await page.waitForFunction(() =>
+        document.querySelector('weavz-connect[integration="google-sheets"]').shadowRoot.querySelector('[part=cancel]'),
+      );
+      await cancel.asElement().click();
+      const event = await terminal(page, 'google-sheets');
+      assert.equal(event.type, 'weavz:connect-cancelled');
+      assert.equal(event.detail.code, 'user_cancelled');
+      await expectNoConnection('google-sheets');
+      await done(page);
+    });
+
+    for (const [title, knobs] of [
+      ['the provider sends COOP same-origin (popup posts)', { providerCoop: true }],
+      ['the provider sends COOP and the hosted page never posts', { providerCoop: true, postMessage: 'none' }],
+    ]) {
+      it(`${title}: success through the session, no false cancel`, async () => {
+        const page = await demoPage();
+        const launcher = await addElement(page, {
+          integration: 'github',
+          id: 'coop',
+          'display-name': 'GitHub',
+          'token-endpoint': '/api/connect-token',
+          'session-endpoint': '/api/connect-session',
+          'token-params': JSON.stringify({ externalId: `coop-${knobs.postMessage || 'post'}`, sandbox: knobs }),
+        });
+        const popupPromise = nextPopup(page);
+        await launcher.click();
+        const popup = await popupPromise;
+        await popup.waitForSelector('button[value="approve"]');
+        // The opener has lost the window: it reads closed while the user is still consenting.
+        await until(page, () => window.demoEvents.some((e) => e.detail.name === 'window_closed_or_lost'), undefined, 10000);
+        await popup.click('button[value="approve"]');
+        const event = await terminal(page, 'github');
+        assert.equal(event.type, 'weavz:connection-created');
+        assert.equal(event.detail.session.status, 'COMPLETED');
+        const { body } = await sandbox.api('GET', `/connections?integrationName=github`);
+        assert.equal(body.connections.filter((c) => c.id === event.detail.connectionId).length, 1);
+        await expectListed(page, event.detail.connectionId);
+        if (!popup.isClosed()) await popup.close();
+        await done(page);
+      });
+    }
+
+    for (const mode of ['none', 'wrong-origin']) {
+      it(`the hosted page posts ${mode === 'none' ? 'nothing' : 'to a wrong origin'}: success through the session`, async () => {
+        const page = await demoPage();
+        const launcher = await addElement(page, {
+          integration: 'openai',
+          id: `silent-${mode}`,
+          'token-endpoint': '/api/connect-token',
+          'session-endpoint': '/api/connect-session',
+          'token-params': JSON.stringify({ externalId: `silent-${mode}`, sandbox: { postMessage: mode } }),
+        });
+        const popupPromise = nextPopup(page);
+        await launcher.click();
+        const popup = await popupPromise;
+        await popup.waitForSelector('input[name="secretText"]');
+        await popup.type('input[name="secretText"]', 'sk-silent-0123456789abcdef');
+        await popup.click('button[type="submit"]');
+        const event = await terminal(page, 'openai');
+        assert.equal(event.type, 'weavz:connection-created');
+        assert.equal(event.detail.externalId, `silent-${mode}`);
+        assert.equal(event.detail.session.status, 'COMPLETED');
+        const names = await page.evaluate(() => window.demoEvents.map((e) => e.detail.name).filter(Boolean));
+        assert.ok(!names.includes('result_received'), 'no message was accepted');
+        await expectListed(page, event.detail.connectionId);
+        await done(page);
+      });
+    }
 
     it('forged successes from five foreign origins (opener handle, frames, look-alike, null) are ignored', async () => {
       // The attacker page opens the host, so it holds a handle to it.
@@ -365,7 +456,7 @@ for (const browserName of browsers()) {
       ]);
 
       // Closing the window rejects with user_cancelled.
-      await page.evaluate(() => { window.apiOptions = { closeGraceMs: 200 }; });
+      await page.evaluate(() => { window.apiOptions = { closeGraceMs: 200, sessionEndpoint: undefined }; });
       popup = await click();
       await popup.waitForSelector('button[value="approve"]');
       await popup.close();
@@ -764,7 +855,6 @@ for (const browserName of browsers()) {
         const el = document.createElement('weavz-connect');
         el.setAttribute('integration', 'openai');
         el.setAttribute('token-endpoint', '/api/connect-token');
-        el.setAttribute('session-endpoint', '/api/connect-session');
         el.setAttribute('close-grace-ms', '200');
         el.id = 'cycler';
         document.body.appendChild(el);

@@ -73,6 +73,8 @@ struct Inner {
     ticker: Option<Interval>,
     /// The terminal report went out.
     ended: bool,
+    /// The current popup was already reported closed.
+    closed_reported: bool,
 }
 
 thread_local! {
@@ -104,6 +106,40 @@ impl FlowHandle {
         if let Some(rc) = self.inner.upgrade() {
             feed(&rc, Input::Abort);
         }
+    }
+
+    /// Ends the flow with `user_cancelled` (the widget's Cancel button), closing its popup.
+    pub fn cancel(&self) {
+        if let Some(rc) = self.inner.upgrade() {
+            feed(&rc, Input::Cancel);
+        }
+    }
+
+    /// Opens the connect page again in a new window, for a flow whose window reads closed
+    /// (closed by mistake, or cut off by the provider's COOP). Call it inside a click.
+    /// Returns false if the flow is over or the browser blocked the window.
+    pub fn reopen(&self, window: &Window) -> bool {
+        let Some(rc) = self.inner.upgrade() else {
+            return false;
+        };
+        let Some(url) = rc.borrow().flow.connect_url().map(str::to_owned) else {
+            return false;
+        };
+        let name = format!("weavz-connect-{}-{}", self.id, new_flow_id());
+        let Some(popup) = Popup::open(window, &name) else {
+            return false;
+        };
+        popup.navigate(&url);
+        let old = {
+            let mut i = rc.borrow_mut();
+            i.closed_reported = false;
+            i.popup.replace(popup)
+        };
+        if let Some(old) = old {
+            old.close();
+        }
+        feed(&rc, Input::PopupReopened);
+        true
     }
 
     /// Brings the flow's popup to the front.
@@ -167,6 +203,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         abort_listener: None,
         ticker: None,
         ended: false,
+        closed_reported: false,
     }));
     let handle = FlowHandle {
         id: id.clone(),
@@ -185,7 +222,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
     };
     ACTIVE.with(|a| a.borrow_mut().push((id.clone(), inner.clone())));
     inner.borrow_mut().popup = Some(popup.clone());
-    register(window, &inner, &popup, options.signal.as_ref());
+    register(window, &inner, options.signal.as_ref());
     feed(&inner, Input::PopupOpened);
 
     match options.source {
@@ -219,17 +256,19 @@ fn deliver_target(weak: &Weak<RefCell<Inner>>, result: Result<Target, FlowError>
 }
 
 /// The message listener, the popup/deadline ticker and the abort listener.
-fn register(window: &Window, inner: &Rc<RefCell<Inner>>, popup: &Popup, signal: Option<&AbortSignal>) {
+fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSignal>) {
     let weak = Rc::downgrade(inner);
-    let popup_window = popup.window().clone();
     let message_listener = Listener::new(window, "message", move |event| {
         let Some(rc) = weak.upgrade() else { return };
         let Some(event) = event.dyn_ref::<MessageEvent>() else {
             return;
         };
-        let from_popup = event
-            .source()
-            .is_some_and(|s| js_sys::Object::is(&s, popup_window.as_ref()));
+        // Compared with the flow's current window (it changes on reopen).
+        let popup = rc.borrow().popup.clone();
+        let from_popup = match (event.source(), popup) {
+            (Some(source), Some(popup)) => js_sys::Object::is(&source, popup.window().as_ref()),
+            _ => false,
+        };
         let payload = parse_result(&read_raw(&event.data()));
         feed(
             &rc,
@@ -242,12 +281,17 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, popup: &Popup, signal: 
     });
 
     let weak = Rc::downgrade(inner);
-    let popup_for_tick = popup.clone();
-    let mut closed_reported = false;
     let ticker = Interval::new(TICK_MS, move || {
         let Some(rc) = weak.upgrade() else { return };
-        if !closed_reported && popup_for_tick.is_closed() {
-            closed_reported = true;
+        let newly_closed = {
+            let mut i = rc.borrow_mut();
+            let closed = !i.closed_reported && i.popup.as_ref().is_some_and(Popup::is_closed);
+            if closed {
+                i.closed_reported = true;
+            }
+            closed
+        };
+        if newly_closed {
             feed(&rc, Input::PopupClosed);
         }
         feed(&rc, Input::Tick);

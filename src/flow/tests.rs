@@ -290,7 +290,8 @@ fn a_closed_popup_is_checked_with_the_session() {
     let fx = f.handle(150.0, poll(SessionStatus::Completed, Some("c9"), None));
     assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c9"));
 
-    // Still connecting: poll through the grace period, then cancel.
+    // Still connecting after the grace period: the window may only be cut off (COOP), so the
+    // flow detaches and keeps polling, with backoff, until the session ends.
     let mut f = waiting(true);
     f.handle(100.0, Input::PopupClosed);
     f.handle(150.0, poll(SessionStatus::Connecting, None, None));
@@ -300,28 +301,60 @@ fn a_closed_popup_is_checked_with_the_session() {
         vec![Effect::Poll("cst_abc".into())]
     );
     f.handle(1160.0, poll(SessionStatus::Connecting, None, None));
-    assert_eq!(
-        code(&f.handle(3100.0, Input::Tick)),
-        Some(ErrorCode::UserCancelled)
+    let fx = f.handle(3100.0, Input::Tick);
+    assert!(fx.contains(&Effect::Progress(Progress::WindowDetached)), "{fx:?}");
+    assert!(finished(&fx).is_none(), "no false cancel");
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    f.handle(3100.0, poll(SessionStatus::Connecting, None, None));
+    let mut t = 3100.0;
+    let mut polls = vec![3100.0];
+    while t < 60_000.0 {
+        t += 250.0;
+        for e in f.handle(t, Input::Tick) {
+            if let Effect::Poll(_) = e {
+                polls.push(t);
+                f.handle(t, poll(SessionStatus::Connecting, None, None));
+            }
+        }
+    }
+    let gaps: Vec<f64> = polls.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.len() >= 6, "kept polling: {polls:?}");
+    assert!(
+        gaps.windows(2).all(|g| g[1] >= g[0]),
+        "non-decreasing poll gaps: {gaps:?}"
     );
+    assert!(gaps.iter().all(|g| *g <= 8250.0), "capped: {gaps:?}");
+    assert!(!f.is_done());
+    // The user approves in the window we could not see: success, once.
+    let fx = f.handle(t + 10_000.0, Input::Tick);
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    let fx = f.handle(t + 10_001.0, poll(SessionStatus::Completed, Some("c-late"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c-late"));
 }
 
 #[test]
-fn an_unconfirmable_success_is_a_network_error_not_a_cancel() {
+fn a_detached_flow_ends_by_cancel_or_reopens() {
     let mut f = waiting(true);
-    f.handle(
-        10.0,
-        msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")),
+    f.handle(0.0, Input::PopupClosed);
+    f.handle(10.0, poll(SessionStatus::Connecting, None, None));
+    f.handle(3000.0, Input::Tick);
+    // Reopening attaches a new window; closing that one detaches again.
+    let fx = f.handle(4000.0, Input::PopupReopened);
+    assert_eq!(fx, vec![Effect::Progress(Progress::PopupOpened)]);
+    f.handle(5000.0, Input::PopupClosed);
+    let fx = f.handle(5001.0, Input::Cancel);
+    assert_eq!(code(&fx), Some(ErrorCode::UserCancelled));
+}
+
+#[test]
+fn without_a_session_endpoint_a_closed_window_is_a_cancel() {
+    let mut f = waiting(false);
+    f.handle(10.0, Input::PopupClosed);
+    assert!(finished(&f.handle(3009.0, Input::Tick)).is_none());
+    assert_eq!(
+        code(&f.handle(3010.0, Input::Tick)),
+        Some(ErrorCode::UserCancelled)
     );
-    f.handle(20.0, Input::PopupClosed);
-    f.handle(
-        30.0,
-        Input::Poll(PollResult::Retry {
-            reason: "offline".into(),
-            retry_after_ms: None,
-        }),
-    );
-    assert_eq!(code(&f.handle(3020.0, Input::Tick)), Some(ErrorCode::Network));
 }
 
 #[test]
@@ -461,6 +494,8 @@ enum Step {
     Closed,
     Poll(u8),
     Tick,
+    Cancel,
+    Reopened,
     Abort,
 }
 
@@ -475,6 +510,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => Just(Step::Closed),
         4 => (0u8..7).prop_map(Step::Poll),
         6 => Just(Step::Tick),
+        1 => Just(Step::Cancel),
+        1 => Just(Step::Reopened),
         1 => Just(Step::Abort),
     ]
 }
@@ -524,6 +561,8 @@ fn to_input(s: &Step) -> Input {
             _ => Input::Poll(PollResult::Fatal("404".into())),
         },
         Step::Tick => Input::Tick,
+        Step::Cancel => Input::Cancel,
+        Step::Reopened => Input::PopupReopened,
         Step::Abort => Input::Abort,
     }
 }
@@ -583,9 +622,14 @@ proptest! {
             }
         }
         prop_assert!(finishes <= 1);
-        // Liveness: once the popup is closed, the flow ends by the end of the grace period.
+        // Liveness: without a session endpoint a closed popup ends the flow by the end of
+        // the grace period; with one, the flow waits for the session, and the user's Cancel
+        // always ends it.
         let mut fx = f.handle(now + 1.0, Input::PopupClosed);
         fx.extend(f.handle(now + 1.0 + 3000.0, Input::Tick));
+        if session {
+            fx.extend(f.handle(now + 2.0 + 3000.0, Input::Cancel));
+        }
         finishes += fx.iter().filter(|e| matches!(e, Effect::Finish(_))).count();
         prop_assert_eq!(finishes, 1);
         prop_assert!(f.is_done());

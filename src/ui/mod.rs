@@ -30,7 +30,7 @@ use wasm_bindgen::JsValue;
 
 use crate::browser::driver::{self, FlowHandle, Report, Source, StartOptions};
 use crate::browser::events;
-use crate::flow::{Connection, ErrorCode, FlowError, Outcome};
+use crate::flow::{Connection, ErrorCode, FlowError, Outcome, Progress};
 use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
 
 /// What the button shows.
@@ -40,6 +40,9 @@ pub enum UiState {
     Idle,
     /// A popup is open.
     Waiting,
+    /// The popup reads closed but the session is still open: it may have lost its link to
+    /// this page (a provider's COOP). The flow waits for the session.
+    Detached,
     /// A connection was created.
     Connected,
     /// The user closed the popup.
@@ -165,11 +168,24 @@ pub fn ConnectButton(
         let alive = Rc::new(Cell::new(true));
         let alive_in_observer = alive.clone();
         let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| match report {
-            Report::Progress(p) => events::dispatch(
-                &target,
-                events::CONNECT_EVENT,
-                &events::progress_detail(flow_id, p),
-            ),
+            Report::Progress(p) => {
+                if alive_in_observer.get() {
+                    match p {
+                        Progress::WindowDetached => {
+                            set_state.try_set(UiState::Detached);
+                        }
+                        Progress::PopupOpened => {
+                            set_state.try_set(UiState::Waiting);
+                        }
+                        _ => {}
+                    }
+                }
+                events::dispatch(
+                    &target,
+                    events::CONNECT_EVENT,
+                    &events::progress_detail(flow_id, p),
+                )
+            }
             Report::Debug(note) => events::dispatch(
                 &target,
                 events::CONNECT_EVENT,
@@ -218,11 +234,24 @@ pub fn ConnectButton(
         current.set_value(Some(AbortOnDrop { handle, alive }));
     };
 
+    let on_cancel = move |_| {
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone())) {
+            h.cancel();
+        }
+    };
+    let on_reopen = move |_| {
+        let handle = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()));
+        if let (Some(h), Some(window)) = (handle, web_sys::window())
+            && !h.reopen(&window)
+        {
+            set_state.try_set(UiState::Detached);
+        }
+    };
     let idle_label = label.get_untracked().unwrap_or_else(|| format!("Connect {name}"));
     let button_name = name.clone();
     let button_text = move || match state.get() {
         UiState::Idle | UiState::Cancelled => idle_label.clone(),
-        UiState::Waiting => format!("Waiting for {button_name}…"),
+        UiState::Waiting | UiState::Detached => format!("Waiting for {button_name}…"),
         UiState::Connected => format!("Connect {button_name} again"),
         // A click on it is a fresh gesture, which browsers let open a window.
         UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => "Open connect window".to_owned(),
@@ -231,6 +260,9 @@ pub fn ConnectButton(
     let status_text = move || match state.get() {
         UiState::Idle => String::new(),
         UiState::Waiting => "Finish connecting in the popup window.".to_owned(),
+        UiState::Detached => {
+            "Finish connecting in the other window. Closed it? Reopen it, or cancel.".to_owned()
+        }
         UiState::Connected => format!("Connected to {name}."),
         UiState::Cancelled => "Connecting was cancelled.".to_owned(),
         UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => {
@@ -242,6 +274,7 @@ pub fn ConnectButton(
     let state_name = move || match state.get() {
         UiState::Idle => "idle",
         UiState::Waiting => "waiting",
+        UiState::Detached => "detached",
         UiState::Connected => "connected",
         UiState::Cancelled => "cancelled",
         UiState::Failed(_) => "error",
@@ -249,10 +282,22 @@ pub fn ConnectButton(
     view! {
         <div class="weavz-connect" part="root" node_ref=root data-state=state_name>
             <button type="button" part="button" class="weavz-connect__button" on:click=on_click
-                aria-busy=move || (state.get() == UiState::Waiting).to_string()>
+                aria-busy=move || matches!(state.get(), UiState::Waiting | UiState::Detached).to_string()>
                 {button_text}
             </button>
             <p part="status" class="weavz-connect__status" role="status" aria-live="polite">{status_text}</p>
+            <Show when=move || matches!(state.get(), UiState::Waiting | UiState::Detached)>
+                <div class="weavz-connect__actions" part="actions">
+                    <Show when=move || state.get() == UiState::Detached>
+                        <button type="button" part="reopen" class="weavz-connect__secondary" on:click=on_reopen>
+                            "Reopen window"
+                        </button>
+                    </Show>
+                    <button type="button" part="cancel" class="weavz-connect__secondary" on:click=on_cancel>
+                        "Cancel"
+                    </button>
+                </div>
+            </Show>
         </div>
     }
 }
