@@ -295,6 +295,38 @@ for (const browserName of browsers()) {
       });
     }
 
+    it('Reopen window: a new window for the same session completes the flow', async () => {
+      const page = await demoPage();
+      const launcher = await addElement(page, {
+        integration: 'slack',
+        id: 'reopen',
+        'display-name': 'Slack',
+        'token-endpoint': '/api/connect-token',
+        'session-endpoint': '/api/connect-session',
+        'token-params': JSON.stringify({ externalId: 'reopen-user', sandbox: { providerCoop: true } }),
+      });
+      let popupPromise = nextPopup(page);
+      await launcher.click();
+      const first = await popupPromise;
+      await first.waitForSelector('button[value="approve"]');
+      await until(page, () => window.demoEvents.some((e) => e.detail.name === 'window_closed_or_lost'), undefined, 10000);
+      const reopen = await page.waitForFunction(() =>
+        document.getElementById('reopen').shadowRoot.querySelector('[part=reopen]'),
+      );
+      popupPromise = nextPopup(page);
+      await reopen.asElement().click();
+      const second = await popupPromise;
+      await second.waitForSelector('button[value="approve"]');
+      await second.click('button[value="approve"]');
+      const event = await terminal(page, 'slack');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.equal(event.detail.externalId, 'reopen-user');
+      const opened = await page.evaluate(() => window.demoEvents.filter((e) => e.detail.name === 'popup_opened').length);
+      assert.equal(opened, 2, 'the flow attached the second window');
+      for (const p of [first, second]) if (!p.isClosed()) await p.close();
+      await done(page);
+    });
+
     for (const mode of ['none', 'wrong-origin']) {
       it(`the hosted page posts ${mode === 'none' ? 'nothing' : 'to a wrong origin'}: success through the session`, async () => {
         const page = await demoPage();
