@@ -282,6 +282,10 @@ pub enum Input {
     Poll(PollResult),
     /// Time passed (the driver ticks a few times a second).
     Tick,
+    /// The browser went offline (`offline` event): polls wait.
+    Offline,
+    /// The browser is back online (`online` event): poll again now.
+    Online,
     /// The user cancelled the flow (the widget's Cancel button).
     Cancel,
     /// The user opened the connect page again in a new window (after a close or loss).
@@ -405,6 +409,8 @@ pub struct Flow {
     last_poll_error: Option<String>,
     /// The grace period passed with the window closed-looking (session endpoint only).
     detached: bool,
+    /// The browser said it is offline.
+    offline: bool,
     /// Polls answered non-terminal while detached (for the backoff).
     detached_polls: u32,
     /// The latest time seen.
@@ -430,6 +436,7 @@ impl Flow {
             last_poll_error: None,
             detached: false,
             detached_polls: 0,
+            offline: false,
             now: 0.0,
             started: None,
         }
@@ -522,6 +529,15 @@ impl Flow {
             }
             Input::Poll(result) => self.on_poll(now, &mut out, result),
             Input::Tick => self.on_tick(now, started, &mut out),
+            Input::Offline => self.offline = true,
+            Input::Online => {
+                self.offline = false;
+                // Whatever was scheduled, ask now: the network is back.
+                if self.next_poll_at.is_some() {
+                    self.next_poll_at = Some(now);
+                }
+                self.maybe_poll(now, &mut out);
+            }
             Input::Cancel => self.finish(&mut out, cancelled()),
             Input::PopupReopened => {
                 if self.target.is_some() {
@@ -627,7 +643,7 @@ impl Flow {
     }
 
     fn maybe_poll(&mut self, now: Millis, out: &mut Vec<Effect>) {
-        if self.poll_in_flight || !self.polling_wanted(now) {
+        if self.poll_in_flight || self.offline || !self.polling_wanted(now) {
             return;
         }
         if self.next_poll_at.is_none_or(|t| now < t) {

@@ -586,7 +586,7 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
-    it('retries a failing session poll (503 + Retry-After) and still completes once', async () => {
+    it('retries a failing session poll (3 x 503 + Retry-After) and still completes once', async () => {
       const page = await demoPage();
       const retrying = await addElement(page, {
         integration: 'openai',
@@ -594,7 +594,7 @@ for (const browserName of browsers()) {
         'display-name': 'OpenAI (flaky backend)',
         'token-endpoint': '/api/connect-token',
         'session-endpoint': '/api/connect-session',
-        'token-params': JSON.stringify({ externalId: 'retry-user', sandbox: { pollFailures: 2 } }),
+        'token-params': JSON.stringify({ externalId: 'retry-user', sandbox: { pollFailures: 3 } }),
       });
       const popupPromise = nextPopup(page);
       await retrying.click();
@@ -602,10 +602,10 @@ for (const browserName of browsers()) {
       await popup.waitForSelector('input[name="secretText"]');
       await popup.type('input[name="secretText"]', 'sk-retry-0123456789abcdef');
       await popup.click('button[type="submit"]');
-      await until(page, () => window.demoEvents.some((e) => e.type === 'weavz:connection-created'), undefined, 15000);
+      await until(page, () => window.demoEvents.some((e) => e.type === 'weavz:connection-created'), undefined, 25000);
       const events = await page.evaluate(() => window.demoEvents);
       const retries = events.filter((e) => e.detail.name === 'poll_retry');
-      assert.equal(retries.length, 2, JSON.stringify(retries));
+      assert.equal(retries.length, 3, JSON.stringify(retries));
       assert.match(retries[0].detail.reason, /SERVICE_UNAVAILABLE, HTTP 503/);
       const created = events.filter((e) => e.type === 'weavz:connection-created');
       assert.equal(created.length, 1);

@@ -70,11 +70,14 @@ struct Inner {
     // Owned registrations: dropping them unregisters.
     message_listener: Option<Listener>,
     abort_listener: Option<Listener>,
+    network_listeners: Option<(Listener, Listener)>,
     ticker: Option<Interval>,
     /// The terminal report went out.
     ended: bool,
     /// The current popup was already reported closed.
     closed_reported: bool,
+    /// `navigator.onLine` as last reported to the flow.
+    online: bool,
 }
 
 thread_local! {
@@ -201,9 +204,11 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         observer,
         message_listener: None,
         abort_listener: None,
+        network_listeners: None,
         ticker: None,
         ended: false,
         closed_reported: false,
+        online: true,
     }));
     let handle = FlowHandle {
         id: id.clone(),
@@ -294,6 +299,8 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
         if newly_closed {
             feed(&rc, Input::PopupClosed);
         }
+        // Not every way of going offline fires an event (emulation, some platforms).
+        sync_online(&rc);
         feed(&rc, Input::Tick);
     });
 
@@ -306,10 +313,43 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
         })
     });
 
-    let mut i = inner.borrow_mut();
-    i.message_listener = message_listener;
-    i.ticker = ticker;
-    i.abort_listener = abort_listener;
+    // Polls wait while the browser is offline and resume as soon as it is back.
+    let network = |kind: &'static str| {
+        let weak = Rc::downgrade(inner);
+        Listener::new(window, kind, move |_| {
+            if let Some(rc) = weak.upgrade() {
+                sync_online(&rc);
+            }
+        })
+    };
+    let network_listeners = network("offline").zip(network("online"));
+
+    {
+        let mut i = inner.borrow_mut();
+        i.message_listener = message_listener;
+        i.ticker = ticker;
+        i.abort_listener = abort_listener;
+        i.network_listeners = network_listeners;
+    }
+    sync_online(inner);
+}
+
+fn navigator_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Tells the flow when `navigator.onLine` changed since it last heard.
+fn sync_online(rc: &Rc<RefCell<Inner>>) {
+    let now_online = navigator_online();
+    let changed = {
+        let mut i = rc.borrow_mut();
+        let changed = i.online != now_online;
+        i.online = now_online;
+        changed
+    };
+    if changed {
+        feed(rc, if now_online { Input::Online } else { Input::Offline });
+    }
 }
 
 /// Feeds one input and carries out the effects. No `RefCell` borrow is held while calling
@@ -343,6 +383,18 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             }
         }
         Effect::Poll(token) => {
+            if !navigator_online() {
+                // Do not spend a request on a dead network: the flow waits for `online`.
+                sync_online(rc);
+                feed(
+                    rc,
+                    Input::Poll(crate::flow::PollResult::Retry {
+                        reason: "offline".into(),
+                        retry_after_ms: None,
+                    }),
+                );
+                return;
+            }
             let Some(endpoint) = rc.borrow().session_endpoint.clone() else {
                 return;
             };
@@ -358,16 +410,17 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         Effect::Debug(note) => observer(&id, Report::Debug(&note)),
         Effect::Finish(outcome) => {
             // Unregister everything first, so the host sees a clean page in its handler.
-            let (listener, abort, ticker) = {
+            let registrations = {
                 let mut i = rc.borrow_mut();
                 i.ended = true;
                 (
                     i.message_listener.take(),
                     i.abort_listener.take(),
+                    i.network_listeners.take(),
                     i.ticker.take(),
                 )
             };
-            drop((listener, abort, ticker));
+            drop(registrations);
             ACTIVE.with(|a| a.borrow_mut().retain(|(other, _)| *other != id));
             observer(&id, Report::Finished(&outcome));
         }

@@ -469,6 +469,32 @@ fn a_total_deadline_ends_the_flow_with_timeout() {
 }
 
 #[test]
+fn offline_pauses_polls_until_online() {
+    let mut f = waiting(true);
+    f.handle(0.0, Input::Offline);
+    let fx = f.handle(
+        10.0,
+        msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")),
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Poll(_))),
+        "no poll while offline"
+    );
+    for t in [1_000.0, 5_000.0, 30_000.0] {
+        assert!(
+            !f.handle(t, Input::Tick)
+                .iter()
+                .any(|e| matches!(e, Effect::Poll(_)))
+        );
+    }
+    // Back online: the confirmation window may have passed, but a closed window still polls.
+    let fx = f.handle(30_001.0, Input::PopupClosed);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Poll(_))));
+    let fx = f.handle(30_002.0, Input::Online);
+    assert_eq!(fx, vec![Effect::Poll("cst_abc".into())]);
+}
+
+#[test]
 fn duplicates_while_confirming_are_noted() {
     let mut f = waiting(true);
     f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
@@ -496,6 +522,8 @@ enum Step {
     Tick,
     Cancel,
     Reopened,
+    Offline,
+    Online,
     Abort,
 }
 
@@ -512,6 +540,8 @@ fn step() -> impl Strategy<Value = Step> {
         6 => Just(Step::Tick),
         1 => Just(Step::Cancel),
         1 => Just(Step::Reopened),
+        1 => Just(Step::Offline),
+        1 => Just(Step::Online),
         1 => Just(Step::Abort),
     ]
 }
@@ -563,6 +593,8 @@ fn to_input(s: &Step) -> Input {
         Step::Tick => Input::Tick,
         Step::Cancel => Input::Cancel,
         Step::Reopened => Input::PopupReopened,
+        Step::Offline => Input::Offline,
+        Step::Online => Input::Online,
         Step::Abort => Input::Abort,
     }
 }
