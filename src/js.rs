@@ -48,6 +48,38 @@ fn string_option(obj: &JsValue, key: &str) -> Result<Option<String>, FlowError> 
     }
 }
 
+fn number_option(obj: &JsValue, key: &str) -> Result<Option<f64>, FlowError> {
+    let v = get(obj, key);
+    if !is_set(&v) {
+        return Ok(None);
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| driver::invalid(format!("{key} must be a number of milliseconds.")))
+}
+
+/// The grace period after the popup closes: 0 to 60 000 ms (`closeGraceMs`, `close-grace-ms`).
+pub fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
+    if ms.is_finite() && (0.0..=60_000.0).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(driver::invalid(
+            "closeGraceMs / close-grace-ms must be a number from 0 to 60000.",
+        ))
+    }
+}
+
+/// The total deadline: more than 0, at most a day (`timeoutMs`, `timeout-ms`).
+pub fn check_timeout(ms: f64) -> Result<f64, FlowError> {
+    if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 {
+        Ok(ms)
+    } else {
+        Err(driver::invalid(
+            "timeoutMs / timeout-ms must be a number of milliseconds, at most one day.",
+        ))
+    }
+}
+
 /// Parsed `open()` options.
 pub struct Options {
     /// What the driver needs.
@@ -96,28 +128,13 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
             )));
         }
     }
-    let grace = get(options, "closeGraceMs");
-    let close_grace_ms = if is_set(&grace) {
-        match grace.as_f64() {
-            Some(ms) if ms.is_finite() && (0.0..=60_000.0).contains(&ms) => ms,
-            _ => return Err(driver::invalid("closeGraceMs must be a number from 0 to 60000.")),
-        }
-    } else {
-        DEFAULT_CLOSE_GRACE_MS
+    let close_grace_ms = match number_option(options, "closeGraceMs")? {
+        Some(ms) => check_close_grace(ms)?,
+        None => DEFAULT_CLOSE_GRACE_MS,
     };
-    let timeout = get(options, "timeoutMs");
-    let timeout_ms = if is_set(&timeout) {
-        match timeout.as_f64() {
-            Some(ms) if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 => Some(ms),
-            _ => {
-                return Err(driver::invalid(
-                    "timeoutMs must be a number of milliseconds, at most one day.",
-                ));
-            }
-        }
-    } else {
-        None
-    };
+    let timeout_ms = number_option(options, "timeoutMs")?
+        .map(check_timeout)
+        .transpose()?;
     let expires_at = match string_option(options, "expiresAt")? {
         Some(at) => {
             let ms = js_sys::Date::parse(&at);

@@ -813,6 +813,36 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
+    it('a misconfigured element says what is wrong instead of rendering a dead button', async () => {
+      const page = await demoPage();
+      const messages = [];
+      page.on('console', (m) => m.type() === 'error' && messages.push(m.text()));
+      const read = (attrs) =>
+        page.evaluate((a) => {
+          const el = document.createElement('weavz-connect');
+          for (const [k, v] of Object.entries(a)) el.setAttribute(k, v);
+          document.body.appendChild(el);
+          const alert = el.shadowRoot.querySelector('[role=alert]');
+          return { alert: alert && alert.textContent, button: el.shadowRoot.querySelector('button') !== null };
+        }, attrs);
+      assert.deepEqual(await read({ integration: 'slack' }), {
+        alert: 'weavz-connect: the integration and token-endpoint attributes are required.',
+        button: false,
+      });
+      const base = { integration: 'slack', 'token-endpoint': '/api/connect-token' };
+      assert.deepEqual(await read({ ...base, 'close-grace-ms': 'soon' }), {
+        alert: 'weavz-connect: close-grace-ms must be a number of milliseconds (see the README).',
+        button: false,
+      });
+      assert.deepEqual(await read({ ...base, 'timeout-ms': '-5' }), {
+        alert: 'weavz-connect: timeout-ms must be a number of milliseconds (see the README).',
+        button: false,
+      });
+      assert.equal((await read({ ...base, 'timeout-ms': '60000' })).button, true);
+      assert.equal(messages.filter((m) => m.startsWith('weavz-connect:')).length, 3);
+      await done(page);
+    });
+
     it('HTML and script payloads in names and error texts render as text', async () => {
       const page = await demoPage();
       const evil = '<img src=x onerror="window.__p=1">';

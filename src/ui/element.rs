@@ -108,26 +108,35 @@ fn mount(host: HtmlElement) -> u32 {
 
     let (integration, token_endpoint) = (attr(&host, "integration"), attr(&host, "token-endpoint"));
     let (Some(integration), Some(token_endpoint)) = (integration, token_endpoint) else {
-        let message = "weavz-connect: the integration and token-endpoint attributes are required.";
-        web_sys::console::error_1(&message.into());
-        container.set_text_content(Some(message));
-        MOUNTED.with(|m| {
-            m.borrow_mut().insert(
-                id,
-                Mounted {
-                    _view: Box::new(()),
-                    container,
-                },
-            )
-        });
-        return id;
+        return show_config_error(
+            id,
+            container,
+            "the integration and token-endpoint attributes are required.",
+        );
+    };
+    let number = |name: &str, check: fn(f64) -> Result<f64, crate::flow::FlowError>| {
+        attr(&host, name)
+            .map(|v| {
+                v.trim()
+                    .parse::<f64>()
+                    .map_err(|_| ())
+                    .and_then(|ms| check(ms).map_err(|_| ()))
+            })
+            .transpose()
+            .map_err(|_| format!("{name} must be a number of milliseconds (see the README)."))
+    };
+    let close_grace_ms = match number("close-grace-ms", crate::js::check_close_grace) {
+        Ok(v) => v,
+        Err(message) => return show_config_error(id, container, &message),
+    };
+    let timeout_ms = match number("timeout-ms", crate::js::check_timeout) {
+        Ok(v) => v,
+        Err(message) => return show_config_error(id, container, &message),
     };
     let session_endpoint = attr(&host, "session-endpoint");
     let label = attr(&host, "label");
     let display_name = attr(&host, "display-name");
     let token_params = attr(&host, "token-params");
-    let close_grace_ms = attr(&host, "close-grace-ms").and_then(|v| v.trim().parse::<f64>().ok());
-    let timeout_ms = attr(&host, "timeout-ms").and_then(|v| v.trim().parse::<f64>().ok());
     let target: web_sys::EventTarget = host.clone().into();
     let view = leptos::mount::mount_to(container.clone(), move || {
         view! {
@@ -149,6 +158,26 @@ fn mount(host: HtmlElement) -> u32 {
             id,
             Mounted {
                 _view: Box::new(view),
+                container,
+            },
+        )
+    });
+    id
+}
+
+/// A misconfigured element says so, on the page and in the console, instead of a button
+/// that cannot work.
+fn show_config_error(id: u32, container: HtmlElement, problem: &str) -> u32 {
+    let message = format!("weavz-connect: {problem}");
+    web_sys::console::error_1(&message.as_str().into());
+    container.set_text_content(Some(&message));
+    let _ = container.set_attribute("role", "alert");
+    let _ = container.set_attribute("part", "error");
+    MOUNTED.with(|m| {
+        m.borrow_mut().insert(
+            id,
+            Mounted {
+                _view: Box::new(()),
                 container,
             },
         )

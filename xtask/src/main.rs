@@ -317,9 +317,22 @@ fn demo(extra: &[String]) -> Result {
 /// The wasm-bindgen version pinned in Cargo.toml (and so in Cargo.lock).
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
+/// A binary `cargo install` put in `$CARGO_HOME/bin` (`~/.cargo/bin`), by absolute path, so
+/// a fresh install works even where that directory is not on `PATH`; the bare name if the
+/// file is not there.
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    match home.map(|h| h.join("bin").join(name)) {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from(name),
+    }
+}
+
 /// wasm-bindgen's CLI at exactly the library's version.
 fn ensure_wasm_bindgen() -> Result {
-    let version = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    let version = output(Command::new(cargo_bin("wasm-bindgen")).arg("--version")).unwrap_or_default();
     if version.split_whitespace().nth(1) == Some(WASM_BINDGEN_VERSION) {
         return Ok(());
     }
@@ -386,7 +399,7 @@ fn build_package(name: &'static str, features: &str, wasm_opt: &Path) -> Result<
     }
     run(
         &format!("wasm-bindgen ({name})"),
-        Command::new("wasm-bindgen")
+        Command::new(cargo_bin("wasm-bindgen"))
             .args([
                 "--target",
                 "web",
@@ -517,7 +530,7 @@ fn wasm_bindgen_tests() -> Result {
     .current_dir(root())
     .env(
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-        "wasm-bindgen-test-runner",
+        cargo_bin("wasm-bindgen-test-runner"),
     )
     .env("CHROMEDRIVER", "/usr/bin/chromedriver")
     // The runner's default COOP/COEP headers would cut popups off from their opener.
