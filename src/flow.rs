@@ -44,6 +44,10 @@ pub struct FlowConfig {
     pub max_backoff_ms: Millis,
     /// A total deadline from the first input: the flow ends with `timeout` after it.
     pub timeout_ms: Option<Millis>,
+    /// Redirect mode: the page itself goes to the connect URL (no popup) and the flow is
+    /// finished after the return by [`Input::Resumed`] in the next page. Needs a session
+    /// endpoint.
+    pub redirect: bool,
 }
 
 impl Default for FlowConfig {
@@ -55,6 +59,7 @@ impl Default for FlowConfig {
             confirm_window_ms: 15_000.0,
             max_backoff_ms: 8000.0,
             timeout_ms: None,
+            redirect: false,
         }
     }
 }
@@ -292,6 +297,16 @@ pub enum Input {
     PopupReopened,
     /// The host cancelled the flow.
     Abort,
+    /// The page came back from a redirect-mode flow started by an earlier page (or was
+    /// reloaded, or reached through Back, while one was pending): confirm it through the
+    /// session. Only valid as the first input of a flow.
+    Resumed {
+        /// The saved connect URL and token.
+        target: Target,
+        /// What the return URL's parameters claim, if the page came back with them. Only
+        /// a hint: the session decides.
+        hint: Option<ResultOutcome>,
+    },
 }
 
 /// Named steps of the progress stream (`weavz:connect-event`).
@@ -310,6 +325,10 @@ pub enum Progress {
     /// The popup reads closed and no result came within the grace period; with a session
     /// endpoint the flow goes on (the window may only have lost its link to this page).
     WindowDetached,
+    /// Redirect mode: the page is about to go to the connect page.
+    Redirecting,
+    /// A redirect-mode flow was picked up again after the page loaded.
+    Resumed,
 }
 
 impl Progress {
@@ -322,6 +341,8 @@ impl Progress {
             Progress::Confirming => "confirming",
             Progress::PopupClosed => "popup_closed",
             Progress::WindowDetached => "window_closed_or_lost",
+            Progress::Redirecting => "redirecting",
+            Progress::Resumed => "resumed",
         }
     }
 }
@@ -369,6 +390,9 @@ impl Note {
 pub enum Effect {
     /// Send the popup to this URL.
     Navigate(String),
+    /// Redirect mode: save the pending flow (its id, the target's token and expiry) where
+    /// the next page finds it, then send the page itself to `connect_url`.
+    Redirect(Target),
     /// Close the popup if it is still open.
     ClosePopup,
     /// POST `{token}` to the session endpoint and feed back [`Input::Poll`].
@@ -411,6 +435,9 @@ pub struct Flow {
     detached: bool,
     /// The browser said it is offline.
     offline: bool,
+    /// No window of ours shows the connect page (redirect mode, resumed flows): popup
+    /// inputs do not apply.
+    windowless: bool,
     /// Polls answered non-terminal while detached (for the backoff).
     detached_polls: u32,
     /// The latest time seen.
@@ -422,6 +449,7 @@ pub struct Flow {
 impl Flow {
     /// A flow that has not opened its popup yet.
     pub fn new(cfg: FlowConfig) -> Self {
+        let windowless = cfg.redirect;
         Flow {
             cfg,
             phase: Phase::Preparing,
@@ -437,6 +465,7 @@ impl Flow {
             detached: false,
             detached_polls: 0,
             offline: false,
+            windowless,
             now: 0.0,
             started: None,
         }
@@ -450,6 +479,11 @@ impl Flow {
     /// The connect URL, once known.
     pub fn connect_url(&self) -> Option<&str> {
         self.target.as_ref().map(|t| t.connect_url.as_str())
+    }
+
+    /// Whether no window of ours shows the connect page (redirect mode, resumed flows).
+    pub fn is_windowless(&self) -> bool {
+        self.windowless
     }
 
     /// The origin results must come from, once known.
@@ -470,6 +504,15 @@ impl Flow {
             if matches!(input, Input::Message { .. } | Input::Poll(_)) {
                 out.push(Effect::Debug(Note::AfterEnd));
             }
+            return out;
+        }
+        if self.windowless
+            && matches!(
+                input,
+                Input::PopupOpened | Input::PopupBlocked | Input::PopupClosed | Input::PopupReopened
+            )
+        {
+            // No window of ours: these cannot be about this flow.
             return out;
         }
         match input {
@@ -501,10 +544,44 @@ impl Flow {
                     );
                     return out;
                 }
-                out.push(Effect::Navigate(target.connect_url.clone()));
-                out.push(Effect::Progress(Progress::ConnectPageOpened));
+                if self.cfg.redirect {
+                    if !self.cfg.confirm_with_session {
+                        self.finish(&mut out, Outcome::Failed(redirect_needs_session()));
+                        return out;
+                    }
+                    // The page leaves; if it comes back from the back/forward cache this
+                    // flow is still here, so it asks the session like a resumed one.
+                    self.detached = true;
+                    self.next_poll_at = Some(now + self.cfg.poll_interval_ms);
+                    out.push(Effect::Progress(Progress::Redirecting));
+                    out.push(Effect::Redirect(target.clone()));
+                } else {
+                    out.push(Effect::Navigate(target.connect_url.clone()));
+                    out.push(Effect::Progress(Progress::ConnectPageOpened));
+                }
                 self.target = Some(target);
                 self.phase = Phase::Waiting;
+            }
+            Input::Resumed { target, hint } => {
+                if self.phase != Phase::Preparing || self.target.is_some() {
+                    return out;
+                }
+                self.windowless = true;
+                if !self.cfg.confirm_with_session || target.token.is_none() {
+                    self.finish(&mut out, Outcome::Failed(redirect_needs_session()));
+                    return out;
+                }
+                self.target = Some(target);
+                self.phase = Phase::Waiting;
+                self.detached = true;
+                self.next_poll_at = Some(now);
+                out.push(Effect::Progress(Progress::Resumed));
+                if let Some(hint) = hint {
+                    self.claimed = Some(hint);
+                    self.confirm_until = Some(now + self.cfg.confirm_window_ms);
+                    out.push(Effect::Progress(Progress::Confirming));
+                }
+                self.maybe_poll(now, &mut out);
             }
             Input::TargetFailed(err) => self.finish(&mut out, Outcome::Failed(err)),
             Input::Message {
@@ -639,7 +716,8 @@ impl Flow {
 
     /// Whether polls are wanted now: confirming a message, or in the grace period.
     fn polling_wanted(&self, now: Millis) -> bool {
-        self.can_poll() && (self.confirm_until.is_some_and(|t| now < t) || self.closed_at.is_some())
+        self.can_poll()
+            && (self.confirm_until.is_some_and(|t| now < t) || self.closed_at.is_some() || self.detached)
     }
 
     fn maybe_poll(&mut self, now: Millis, out: &mut Vec<Effect>) {
@@ -817,6 +895,14 @@ impl Flow {
         }
         self.maybe_poll(now, out);
     }
+}
+
+fn redirect_needs_session() -> FlowError {
+    FlowError::new(
+        ErrorCode::InvalidOptions,
+        "Redirect mode needs a sessionEndpoint and the connect token: the page that comes back \
+         confirms the result through the session.",
+    )
 }
 
 fn cancelled() -> Outcome {

@@ -20,9 +20,10 @@ use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use crate::browser::driver::{self, Report, Source, StartOptions};
+use crate::browser::driver::{self, Mode, Report, Source, StartOptions};
 use crate::browser::events::{self, CONNECT_ERROR, CONNECT_EVENT};
 use crate::browser::http::target_from_url;
+use crate::browser::resume;
 use crate::flow::{FlowError, Outcome};
 
 /// Default grace period after the popup closes, in milliseconds.
@@ -120,13 +121,19 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     let integration = string_option(options, "integration")?;
     let token = string_option(options, "token")?;
     let session_endpoint = string_option(options, "sessionEndpoint")?;
-    match string_option(options, "mode")?.as_deref() {
-        None | Some("popup") => {}
-        Some(other) => {
-            return Err(driver::invalid(format!(
-                "mode \"{other}\" is not supported by this version; use \"popup\"."
-            )));
-        }
+    let mode = match string_option(options, "mode")? {
+        None => Mode::Popup,
+        Some(text) => Mode::parse(&text).ok_or_else(|| {
+            driver::invalid(format!(
+                "mode must be \"popup\", \"redirect\" or \"auto\", not \"{text}\"."
+            ))
+        })?,
+    };
+    if mode == Mode::Redirect && session_endpoint.is_none() {
+        return Err(driver::invalid(
+            "mode \"redirect\" needs a sessionEndpoint: the page that comes back confirms the \
+             result through the session.",
+        ));
     }
     let close_grace_ms = match number_option(options, "closeGraceMs")? {
         Some(ms) => check_close_grace(ms)?,
@@ -190,6 +197,8 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
             close_grace_ms,
             timeout_ms,
             signal,
+            mode,
+            integration,
         },
         on_event,
     })
@@ -269,13 +278,42 @@ fn emit_progress(target: &web_sys::EventTarget, on_event: Option<&Function>, det
     }
 }
 
+/// Picks up a redirect-mode flow after the page came back from the connect page (or was
+/// reloaded, or reached with Back, while one was pending) and removes the `weavz_*`
+/// parameters from the address bar. Safe to call any number of times: a flow is resumed
+/// once per page, and its events are dispatched on `window` once.
+///
+/// Resolves with the connection (as `open()` does) or `null` when nothing is pending;
+/// rejects with the flow's error. `<weavz-connect>` calls it when it is connected.
+#[wasm_bindgen(js_name = resume)]
+pub fn resume() -> Promise {
+    let Some(window) = web_sys::window() else {
+        return Promise::resolve(&JsValue::NULL);
+    };
+    let Some(latest) = resume::resume(&window).pop() else {
+        return Promise::resolve(&JsValue::NULL);
+    };
+    Promise::new(&mut |resolve: Function, reject: Function| {
+        latest.subscribe(Rc::new(move |_: &str, report: Report<'_>| {
+            if let Report::Finished(outcome) = report {
+                let _ = match outcome {
+                    Outcome::Connected(c) => {
+                        resolve.call1(&JsValue::UNDEFINED, &events::connection_detail(c))
+                    }
+                    Outcome::Failed(e) => reject.call1(&JsValue::UNDEFINED, &events::error_value(e)),
+                };
+            }
+        }));
+    })
+}
+
 /// Number of flows in progress (for tests and debugging).
 #[wasm_bindgen(js_name = activeFlows)]
 pub fn active_flows() -> usize {
     driver::active_flows()
 }
 
-/// Defines `window.WeavzConnect` (`open`, `activeFlows`, `version`) and, in the build
+/// Defines `window.WeavzConnect` (`open`, `resume`, `activeFlows`, `version`) and, in the build
 /// with the UI, the `<weavz-connect>` element. Safe to call more than once.
 #[wasm_bindgen]
 pub fn install() {
@@ -283,7 +321,9 @@ pub fn install() {
     let api = Object::new();
     let open_fn = Closure::<dyn Fn(JsValue) -> Promise>::new(open).into_js_value();
     let active_fn = Closure::<dyn Fn() -> usize>::new(active_flows).into_js_value();
+    let resume_fn = Closure::<dyn Fn() -> Promise>::new(resume).into_js_value();
     let _ = Reflect::set(&api, &"open".into(), &open_fn);
+    let _ = Reflect::set(&api, &"resume".into(), &resume_fn);
     let _ = Reflect::set(&api, &"activeFlows".into(), &active_fn);
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
     let _ = Reflect::set(&window, &"WeavzConnect".into(), &api);

@@ -22,6 +22,10 @@ pub mod redirect_params {
     pub const EXTERNAL_ID: &str = "weavz_external_id";
     /// A human-readable error (error only).
     pub const ERROR: &str = "weavz_error";
+    /// The widget's own marker in the return URL it asks for: the pending flow's id.
+    pub const FLOW: &str = "weavz_flow";
+    /// The prefix of every parameter above: the widget strips them from the address bar.
+    pub const PREFIX: &str = "weavz_";
 }
 
 /// Marker for the literal `"weavz-connect-result"` in [`ResultMessage::kind`].

@@ -12,9 +12,10 @@ use super::http;
 use super::listener::Listener;
 use super::message::read_raw;
 use super::popup::Popup;
+use super::redirect::{self, Pending};
 use super::timer::Interval;
 use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Note, Outcome, Progress, Target};
-use crate::protocol::parse_result;
+use crate::protocol::{ResultOutcome, parse_result};
 
 /// How often the popup and the deadlines are checked, in milliseconds.
 pub const TICK_MS: i32 = 250;
@@ -34,6 +35,31 @@ pub enum Source {
     Callback(js_sys::Function),
 }
 
+/// How the connect page is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// In a popup window (the default).
+    #[default]
+    Popup,
+    /// The page itself goes to the connect page and comes back; needs a session endpoint.
+    Redirect,
+    /// A popup, except on small touch screens or when the browser blocks it: then a
+    /// redirect (when a session endpoint is configured; popup only otherwise).
+    Auto,
+}
+
+impl Mode {
+    /// From the option's text: `popup`, `redirect` or `auto`.
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "popup" => Some(Mode::Popup),
+            "redirect" => Some(Mode::Redirect),
+            "auto" => Some(Mode::Auto),
+            _ => None,
+        }
+    }
+}
+
 /// Everything needed to start a flow.
 pub struct StartOptions {
     /// Where the connect URL comes from.
@@ -46,6 +72,11 @@ pub struct StartOptions {
     pub timeout_ms: Option<f64>,
     /// Aborts the flow.
     pub signal: Option<AbortSignal>,
+    /// Popup, redirect or automatic.
+    pub mode: Mode,
+    /// The integration, when known (saved with a redirect so the page that comes back can
+    /// show the result on the right button).
+    pub integration: Option<String>,
 }
 
 /// What a flow tells its owner.
@@ -78,6 +109,11 @@ struct Inner {
     closed_reported: bool,
     /// `navigator.onLine` as last reported to the flow.
     online: bool,
+    /// Redirect mode: the integration and the absolute deadline, saved with the flow.
+    integration: Option<String>,
+    deadline: Option<f64>,
+    /// The `sessionStorage` record of a redirect-mode flow, removed when it ends.
+    pending_saved: bool,
 }
 
 thread_local! {
@@ -128,6 +164,11 @@ impl FlowHandle {
         let Some(url) = rc.borrow().flow.connect_url().map(str::to_owned) else {
             return false;
         };
+        if rc.borrow().flow.is_windowless() {
+            // Redirect mode: "continue" sends this page to the connect page again; the
+            // saved flow picks the result up when it comes back.
+            return rc.borrow().pending_saved && window.location().assign(&url).is_ok();
+        }
         let name = format!("weavz-connect-{}-{}", self.id, new_flow_id());
         let Some(popup) = Popup::open(window, &name) else {
             return false;
@@ -190,49 +231,68 @@ pub fn new_flow_id() -> String {
 /// possibly before this function returns.
 pub fn start(window: &Window, options: StartOptions, observer: Observer) -> FlowHandle {
     let id = new_flow_id();
+    let has_session = options.session_endpoint.is_some();
+    let aborted = options.signal.as_ref().is_some_and(AbortSignal::aborted);
+    // The one thing that must happen inside the gesture: open the window (unless the
+    // flow redirects, or is already aborted).
+    let mut redirect = match options.mode {
+        Mode::Popup => false,
+        Mode::Redirect => true,
+        Mode::Auto => has_session && redirect::prefers_redirect(window),
+    };
+    let popup = if redirect || aborted {
+        None
+    } else {
+        Popup::open(window, &format!("weavz-connect-{id}"))
+    };
+    if popup.is_none() && !aborted && options.mode == Mode::Auto && has_session {
+        // Blocked: a redirect needs no gesture.
+        redirect = true;
+    }
     let cfg = FlowConfig {
         close_grace_ms: options.close_grace_ms,
-        confirm_with_session: options.session_endpoint.is_some(),
+        confirm_with_session: has_session,
         timeout_ms: options.timeout_ms,
+        redirect,
         ..FlowConfig::default()
     };
-    let inner = Rc::new(RefCell::new(Inner {
-        id: id.clone(),
-        flow: Flow::new(cfg),
-        popup: None,
-        session_endpoint: options.session_endpoint,
-        observer,
-        message_listener: None,
-        abort_listener: None,
-        network_listeners: None,
-        ticker: None,
-        ended: false,
-        closed_reported: false,
-        online: true,
-    }));
+    let inner = new_inner(&id, Flow::new(cfg), options.session_endpoint, observer);
+    {
+        let mut i = inner.borrow_mut();
+        i.integration = options.integration;
+        i.deadline = options.timeout_ms.map(|t| now() + t);
+    }
     let handle = FlowHandle {
         id: id.clone(),
         inner: Rc::downgrade(&inner),
     };
-    if options.signal.as_ref().is_some_and(AbortSignal::aborted) {
+    if aborted {
         feed(&inner, Input::Abort);
         return handle;
     }
-
-    // The one thing that must happen inside the gesture: open the window.
-    let popup = Popup::open(window, &format!("weavz-connect-{id}"));
-    let Some(popup) = popup else {
+    if !redirect && popup.is_none() {
         feed(&inner, Input::PopupBlocked);
         return handle;
-    };
+    }
     ACTIVE.with(|a| a.borrow_mut().push((id.clone(), inner.clone())));
-    inner.borrow_mut().popup = Some(popup.clone());
     register(window, &inner, options.signal.as_ref());
-    feed(&inner, Input::PopupOpened);
+    if let Some(popup) = popup {
+        inner.borrow_mut().popup = Some(popup);
+        feed(&inner, Input::PopupOpened);
+    }
 
+    let return_url = if redirect {
+        redirect::return_url(window, &id)
+    } else {
+        None
+    };
     match options.source {
         Source::Ready(target) => feed(&inner, Input::Target(target)),
         Source::TokenEndpoint { url, body } => {
+            let body = match &return_url {
+                Some(back) => with_redirect_uris(&body, back),
+                None => body,
+            };
             let weak = Rc::downgrade(&inner);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = http::fetch_target(&url, &body).await;
@@ -240,6 +300,18 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
             });
         }
         Source::Callback(f) => {
+            // getConnectUrl({mode, redirectUri}): in redirect mode the host's backend
+            // creates the token with redirectUri as its success and error redirect URIs.
+            let arg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(
+                &arg,
+                &"mode".into(),
+                &(if redirect { "redirect" } else { "popup" }).into(),
+            );
+            if let Some(back) = &return_url {
+                let _ = js_sys::Reflect::set(&arg, &"redirectUri".into(), &back.as_str().into());
+            }
+            let f: js_sys::Function = f.bind1(&wasm_bindgen::JsValue::UNDEFINED, &arg).unchecked_into();
             let weak = Rc::downgrade(&inner);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = http::call_target_fn(&f).await;
@@ -248,6 +320,97 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         }
     }
     handle
+}
+
+/// Adds `successRedirectUri` and `errorRedirectUri` to a token request body (a JSON
+/// object), unless the host already set them.
+fn with_redirect_uris(body: &str, back: &str) -> String {
+    let Ok(obj) = js_sys::JSON::parse(body) else {
+        return body.to_owned();
+    };
+    for key in ["successRedirectUri", "errorRedirectUri"] {
+        let k = wasm_bindgen::JsValue::from_str(key);
+        if js_sys::Reflect::get(&obj, &k).is_ok_and(|v| v.is_undefined() || v.is_null()) {
+            let _ = js_sys::Reflect::set(&obj, &k, &back.into());
+        }
+    }
+    js_sys::JSON::stringify(&obj).map_or_else(|_| body.to_owned(), String::from)
+}
+
+fn new_inner(
+    id: &str,
+    flow: Flow,
+    session_endpoint: Option<String>,
+    observer: Observer,
+) -> Rc<RefCell<Inner>> {
+    Rc::new(RefCell::new(Inner {
+        id: id.to_owned(),
+        flow,
+        popup: None,
+        session_endpoint,
+        observer,
+        message_listener: None,
+        abort_listener: None,
+        network_listeners: None,
+        ticker: None,
+        ended: false,
+        closed_reported: false,
+        online: true,
+        integration: None,
+        deadline: None,
+        pending_saved: false,
+    }))
+}
+
+/// Picks up a redirect-mode flow saved by an earlier page: asks its session until it ends
+/// (`hint` is what the return URL claimed). The flow keeps its id. Removes the saved
+/// record when it ends.
+pub fn resume_pending(
+    window: &Window,
+    pending: &Pending,
+    hint: Option<ResultOutcome>,
+    observer: Observer,
+) -> FlowHandle {
+    let remaining = pending.deadline.map(|d| (d - now()).max(1.0));
+    let cfg = FlowConfig {
+        confirm_with_session: true,
+        timeout_ms: remaining,
+        redirect: true,
+        ..FlowConfig::default()
+    };
+    let inner = new_inner(
+        &pending.id,
+        Flow::new(cfg),
+        Some(pending.session_endpoint.clone()),
+        observer,
+    );
+    {
+        let mut i = inner.borrow_mut();
+        i.integration = pending.integration.clone();
+        i.deadline = pending.deadline;
+        i.pending_saved = true;
+    }
+    let handle = FlowHandle {
+        id: pending.id.clone(),
+        inner: Rc::downgrade(&inner),
+    };
+    let Some(target) = pending.target() else {
+        redirect::remove(window, &pending.id);
+        feed(
+            &inner,
+            Input::TargetFailed(invalid("The saved connect flow has an unusable connect URL.")),
+        );
+        return handle;
+    };
+    ACTIVE.with(|a| a.borrow_mut().push((pending.id.clone(), inner.clone())));
+    register(window, &inner, None);
+    feed(&inner, Input::Resumed { target, hint });
+    handle
+}
+
+/// Whether a flow with this id runs on this page.
+pub fn is_active(id: &str) -> bool {
+    ACTIVE.with(|a| a.borrow().iter().any(|(other, _)| other == id))
 }
 
 fn deliver_target(weak: &Weak<RefCell<Inner>>, result: Result<Target, FlowError>) {
@@ -382,6 +545,11 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
                 p.close();
             }
         }
+        Effect::Redirect(target) => {
+            if let Err(err) = leave_for(rc, &target) {
+                feed(rc, Input::TargetFailed(err));
+            }
+        }
         Effect::Poll(token) => {
             if !navigator_online() {
                 // Do not spend a request on a dead network: the flow waits for `online`.
@@ -421,10 +589,48 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
                 )
             };
             drop(registrations);
+            if rc.borrow().pending_saved
+                && let Some(window) = web_sys::window()
+            {
+                redirect::remove(&window, &id);
+            }
             ACTIVE.with(|a| a.borrow_mut().retain(|(other, _)| *other != id));
             observer(&id, Report::Finished(&outcome));
         }
     }
+}
+
+/// Redirect mode: saves the flow, then sends the page to the connect page.
+fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> {
+    let window = web_sys::window().ok_or_else(|| invalid("Redirect mode needs a browser window."))?;
+    let pending = {
+        let i = rc.borrow();
+        Pending {
+            id: i.id.clone(),
+            connect_url: target.connect_url.clone(),
+            token: target
+                .token
+                .clone()
+                .ok_or_else(|| invalid("Redirect mode needs the connect token."))?,
+            expires_at: target.expires_at,
+            session_endpoint: i
+                .session_endpoint
+                .clone()
+                .ok_or_else(|| invalid("Redirect mode needs a sessionEndpoint."))?,
+            integration: i.integration.clone(),
+            hash: redirect::current_hash(&window),
+            created: now(),
+            deadline: i.deadline,
+        }
+    };
+    redirect::save(&window, &pending)?;
+    rc.borrow_mut().pending_saved = true;
+    window.location().assign(&target.connect_url).map_err(|e| {
+        FlowError::new(
+            ErrorCode::Network,
+            format!("Could not go to the connect page: {}", http::js_message(&e)),
+        )
+    })
 }
 
 /// An error for options that cannot start a flow.

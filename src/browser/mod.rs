@@ -7,6 +7,8 @@ pub mod http;
 pub mod listener;
 pub mod message;
 pub mod popup;
+pub mod redirect;
+pub mod resume;
 pub mod timer;
 
-pub use driver::{FlowHandle, Observer, Report, Source, StartOptions, active_flows, start};
+pub use driver::{FlowHandle, Mode, Observer, Report, Source, StartOptions, active_flows, start};

@@ -502,6 +502,187 @@ fn duplicates_while_confirming_are_noted() {
     assert_eq!(fx, vec![Effect::Debug(Note::Duplicate)]);
 }
 
+// ---- redirect mode -----------------------------------------------------------------
+
+fn redirect_cfg(session: bool) -> FlowConfig {
+    FlowConfig {
+        redirect: true,
+        ..cfg(session)
+    }
+}
+
+fn target() -> Target {
+    Target::new(URL).unwrap()
+}
+
+#[test]
+fn redirect_mode_saves_and_leaves_instead_of_navigating_a_popup() {
+    let mut f = Flow::new(redirect_cfg(true));
+    let fx = f.handle(0.0, Input::Target(target()));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Progress(Progress::Redirecting),
+            Effect::Redirect(target())
+        ]
+    );
+    assert!(f.is_windowless());
+    // Popup inputs cannot be about a windowless flow.
+    assert!(f.handle(1.0, Input::PopupClosed).is_empty());
+    assert!(
+        f.handle(5000.0, Input::Tick)
+            .iter()
+            .all(|e| !matches!(e, Effect::Finish(_)))
+    );
+}
+
+#[test]
+fn redirect_mode_without_a_session_is_invalid_options() {
+    let mut f = Flow::new(redirect_cfg(false));
+    let fx = f.handle(0.0, Input::Target(target()));
+    assert_eq!(code(&fx), Some(ErrorCode::InvalidOptions));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Redirect(_))));
+}
+
+#[test]
+fn a_page_restored_after_leaving_asks_the_session() {
+    // Back to a page kept in the back/forward cache: the same flow goes on polling.
+    let mut f = Flow::new(redirect_cfg(true));
+    f.handle(0.0, Input::Target(target()));
+    let fx = f.handle(1000.0, Input::Tick);
+    assert_eq!(fx, vec![Effect::Poll("cst_abc".into())]);
+    let fx = f.handle(1100.0, poll(SessionStatus::Completed, Some("c9"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c9"));
+}
+
+#[test]
+fn resumed_with_a_success_hint_confirms_through_the_session() {
+    let mut f = Flow::new(redirect_cfg(true));
+    let hint = ResultMessage::success("claimed", "slack", "u1").outcome;
+    let fx = f.handle(
+        0.0,
+        Input::Resumed {
+            target: target(),
+            hint: Some(hint),
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Progress(Progress::Resumed),
+            Effect::Progress(Progress::Confirming),
+            Effect::Poll("cst_abc".into())
+        ]
+    );
+    // The hint alone never connects; the session's id wins.
+    let fx = f.handle(10.0, poll(SessionStatus::Completed, Some("real"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "real"));
+}
+
+#[test]
+fn resumed_without_a_hint_waits_for_the_session_with_backoff_until_it_expires() {
+    let mut f = Flow::new(redirect_cfg(true));
+    let mut t = target();
+    t.expires_at = Some(60_000.0);
+    let fx = f.handle(
+        0.0,
+        Input::Resumed {
+            target: t,
+            hint: None,
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Progress(Progress::Resumed),
+            Effect::Poll("cst_abc".into())
+        ]
+    );
+    let mut now = 0.0;
+    let mut gaps = Vec::new();
+    let mut last_poll = 0.0;
+    f.handle(now, poll(SessionStatus::Pending, None, None));
+    while now < 59_000.0 {
+        now += 250.0;
+        let fx = f.handle(now, Input::Tick);
+        assert!(finished(&fx).is_none());
+        if fx.contains(&Effect::Poll("cst_abc".into())) {
+            gaps.push(now - last_poll);
+            last_poll = now;
+            f.handle(now, poll(SessionStatus::Connecting, None, None));
+        }
+    }
+    assert!(gaps.len() >= 5, "{gaps:?}");
+    assert!(gaps.windows(2).all(|w| w[1] >= w[0]), "backoff grows: {gaps:?}");
+    assert!(gaps.iter().all(|g| *g <= 8250.0), "{gaps:?}");
+    let fx = f.handle(60_000.0, Input::Tick);
+    assert_eq!(code(&fx), Some(ErrorCode::SessionExpired));
+}
+
+#[test]
+fn resumed_error_hint_ends_with_the_sessions_failure() {
+    let mut f = Flow::new(redirect_cfg(true));
+    let hint = ResultMessage::error("Access denied").outcome;
+    f.handle(
+        0.0,
+        Input::Resumed {
+            target: target(),
+            hint: Some(hint),
+        },
+    );
+    let fx = f.handle(
+        10.0,
+        poll(SessionStatus::Failed, None, Some("The user denied access")),
+    );
+    assert!(matches!(finished(&fx), Some(Outcome::Failed(e))
+        if e.code == ErrorCode::ConnectFailed && e.message == "The user denied access"));
+}
+
+#[test]
+fn resumed_is_only_a_first_input_and_needs_a_token() {
+    let mut f = waiting(true);
+    assert!(
+        f.handle(
+            5.0,
+            Input::Resumed {
+                target: target(),
+                hint: None
+            }
+        )
+        .is_empty()
+    );
+    let mut f = Flow::new(redirect_cfg(true));
+    let fx = f.handle(
+        0.0,
+        Input::Resumed {
+            target: Target::new("https://connect.example/connect").unwrap(),
+            hint: None,
+        },
+    );
+    assert_eq!(code(&fx), Some(ErrorCode::InvalidOptions));
+}
+
+#[test]
+fn a_resumed_flow_can_be_cancelled_and_ignores_forged_messages() {
+    let mut f = Flow::new(redirect_cfg(true));
+    f.handle(
+        0.0,
+        Input::Resumed {
+            target: target(),
+            hint: None,
+        },
+    );
+    // No window of ours: even a right-origin message is not from "our popup".
+    let fx = f.handle(
+        1.0,
+        msg(ORIGIN, false, ResultMessage::success("x", "slack", "u1")),
+    );
+    assert_eq!(fx, vec![Effect::Debug(Note::RejectedSource)]);
+    let fx = f.handle(2.0, Input::Cancel);
+    assert_eq!(code(&fx), Some(ErrorCode::UserCancelled));
+    assert!(!fx.contains(&Effect::ClosePopup));
+}
+
 // ---- property tests ----------------------------------------------------------------
 
 #[derive(Debug, Clone)]
@@ -525,6 +706,10 @@ enum Step {
     Offline,
     Online,
     Abort,
+    Resumed {
+        with_token: bool,
+        hint: u8,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -543,6 +728,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Offline),
         1 => Just(Step::Online),
         1 => Just(Step::Abort),
+        1 => (any::<bool>(), 0u8..3).prop_map(|(with_token, hint)| Step::Resumed { with_token, hint }),
     ]
 }
 
@@ -596,6 +782,19 @@ fn to_input(s: &Step) -> Input {
         Step::Offline => Input::Offline,
         Step::Online => Input::Online,
         Step::Abort => Input::Abort,
+        Step::Resumed { with_token, hint } => Input::Resumed {
+            target: Target::new(if *with_token {
+                URL
+            } else {
+                "https://connect.example/connect"
+            })
+            .unwrap(),
+            hint: match hint {
+                0 => None,
+                1 => Some(ResultMessage::success("hint", "slack", "u1").outcome),
+                _ => Some(ResultMessage::error("hinted error").outcome),
+            },
+        },
     }
 }
 
@@ -605,10 +804,11 @@ proptest! {
     #[test]
     fn exactly_one_outcome_and_only_for_authentic_input(
         session in any::<bool>(),
+        redirect in any::<bool>(),
         timeout in prop::option::of(1000.0f64..60_000.0),
         steps in prop::collection::vec((0u16..2000, step()), 0..60),
     ) {
-        let mut f = Flow::new(FlowConfig { timeout_ms: timeout, ..cfg(session) });
+        let mut f = Flow::new(FlowConfig { timeout_ms: timeout, redirect, ..cfg(session) });
         let mut now = 0.0;
         let mut finishes = 0;
         let mut polls_outstanding = 0i32;
@@ -632,10 +832,15 @@ proptest! {
                         polls_outstanding += 1;
                         prop_assert!(polls_outstanding <= 1, "never two polls in flight");
                     }
+                    Effect::Redirect(t) => {
+                        prop_assert!(redirect && session, "redirects only in redirect mode, with a session");
+                        prop_assert_eq!(t.token.as_deref(), Some("cst_abc"));
+                    }
+                    Effect::Navigate(_) => prop_assert!(!redirect && !f.is_windowless()),
                     Effect::Finish(outcome) => {
                         finishes += 1;
                         if let Outcome::Connected(c) = outcome {
-                            if session {
+                            if session || f.is_windowless() {
                                 // Only a completed session with an id connects; with a
                                 // session endpoint a message alone never does.
                                 prop_assert!(matches!(s, Step::Poll(0)), "{s:?}");
@@ -659,7 +864,8 @@ proptest! {
         // always ends it.
         let mut fx = f.handle(now + 1.0, Input::PopupClosed);
         fx.extend(f.handle(now + 1.0 + 3000.0, Input::Tick));
-        if session {
+        if session || redirect {
+            // Also the end of a redirect-mode flow waiting for its page to come back.
             fx.extend(f.handle(now + 2.0 + 3000.0, Input::Cancel));
         }
         finishes += fx.iter().filter(|e| matches!(e, Effect::Finish(_))).count();

@@ -2,8 +2,10 @@
 //! shadow root, styled by a constructed stylesheet (no inline styles, so a strict
 //! `style-src` works). Attributes are read when the element is connected:
 //! `integration` (required), `token-endpoint` (required), `session-endpoint`, `label`,
-//! `display-name`, `token-params` (JSON), `close-grace-ms`, `timeout-ms`. Changing one re-renders the
-//! element (ending a flow in progress with `aborted`); moving the element keeps it.
+//! `display-name`, `token-params` (JSON), `close-grace-ms`, `timeout-ms`, `mode`. Changing
+//! one re-renders the element (ending a flow it started with `aborted`); moving the element
+//! keeps it. On mount it also shows a redirect-mode flow for its integration that is
+//! pending in this tab (see `WeavzConnect.resume()`).
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -21,7 +23,7 @@ pub const TAG: &str = "weavz-connect";
 
 #[wasm_bindgen(inline_js = r#"
 const ATTRIBUTES = ['integration', 'token-endpoint', 'session-endpoint', 'label', 'display-name',
-  'token-params', 'close-grace-ms', 'timeout-ms'];
+  'token-params', 'close-grace-ms', 'timeout-ms', 'mode'];
 export function weavz_define_element(name, mount, unmount) {
   if (customElements.get(name)) return;
   customElements.define(name, class extends HTMLElement {
@@ -134,6 +136,20 @@ fn mount(host: HtmlElement) -> u32 {
         Err(message) => return show_config_error(id, container, &message),
     };
     let session_endpoint = attr(&host, "session-endpoint");
+    let mode = attr(&host, "mode");
+    match mode.as_deref().map(crate::browser::driver::Mode::parse) {
+        Some(None) => {
+            return show_config_error(id, container, "mode must be popup, redirect or auto.");
+        }
+        Some(Some(crate::browser::driver::Mode::Redirect)) if session_endpoint.is_none() => {
+            return show_config_error(
+                id,
+                container,
+                "mode=\"redirect\" needs session-endpoint: the page that comes back confirms the result.",
+            );
+        }
+        _ => {}
+    }
     let label = attr(&host, "label");
     let display_name = attr(&host, "display-name");
     let token_params = attr(&host, "token-params");
@@ -149,6 +165,7 @@ fn mount(host: HtmlElement) -> u32 {
                 token_params=token_params
                 close_grace_ms=close_grace_ms
                 timeout_ms=timeout_ms
+                mode=mode
                 event_target=target
             />
         }

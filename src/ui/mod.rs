@@ -28,8 +28,9 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::browser::driver::{self, FlowHandle, Report, Source, StartOptions};
+use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
 use crate::browser::events;
+use crate::browser::resume::{self, Resumed};
 use crate::flow::{Connection, ErrorCode, FlowError, Outcome, Progress};
 use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
 
@@ -43,6 +44,13 @@ pub enum UiState {
     /// The popup reads closed but the session is still open: it may have lost its link to
     /// this page (a provider's COOP). The flow waits for the session.
     Detached,
+    /// A result arrived and is being confirmed with the session.
+    Confirming,
+    /// Redirect mode: the page is about to go to the connect page.
+    Redirecting,
+    /// Redirect mode: the page came back (reload, Back) without a result while the flow
+    /// is still open. The user can continue it or cancel.
+    Interrupted,
     /// A connection was created.
     Connected,
     /// The user closed the popup.
@@ -56,12 +64,21 @@ pub enum UiState {
 struct AbortOnDrop {
     handle: FlowHandle,
     alive: Rc<Cell<bool>>,
+    /// Started by this button (aborted on drop), or a resumed flow it only shows.
+    owned: bool,
+    resumed: Option<(Rc<Resumed>, u32)>,
 }
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.alive.set(false);
-        self.handle.abort();
+        if self.owned {
+            self.handle.abort();
+        } else if let Some((r, subscription)) = &self.resumed {
+            // A flow resumed after a redirect belongs to the page, not to this button: it
+            // goes on (its events still reach `window`), and a new button may show it.
+            r.release(*subscription);
+        }
     }
 }
 
@@ -113,6 +130,10 @@ pub fn ConnectButton(
     /// A total deadline in milliseconds; the flow ends with `timeout` after it.
     #[prop(optional, into)]
     timeout_ms: MaybeProp<f64>,
+    /// `popup` (default), `redirect` or `auto` (see the README). Redirect needs
+    /// `session_endpoint`.
+    #[prop(optional, into)]
+    mode: MaybeProp<String>,
     /// Called once a connection exists.
     #[prop(optional)]
     on_connected: Option<Callback<Connection>>,
@@ -130,13 +151,44 @@ pub fn ConnectButton(
     let current: StoredValue<Option<AbortOnDrop>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
 
-    let click_name = name.clone();
+    // A flow for this integration that left the page in redirect mode and is pending in
+    // this tab: show it here (the first button for the integration shows it).
+    if let Some(window) = web_sys::window()
+        && let Some(r) = resume::resume(&window)
+            .into_iter()
+            .find(|r| r.integration.as_deref() == Some(integration.as_str()) && r.claim())
+        && let Some(handle) = r.handle().cloned()
+    {
+        let alive = Rc::new(Cell::new(true));
+        let subscription = r.subscribe(ui_observer(
+            set_state,
+            alive.clone(),
+            on_connected,
+            on_error,
+            None,
+        ));
+        current.set_value(Some(AbortOnDrop {
+            handle,
+            alive,
+            owned: false,
+            resumed: Some((r, subscription)),
+        }));
+    }
+
+    let click_integration = integration.clone();
     let on_click = move |_| {
         if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()))
             && h.is_running()
         {
-            // One flow per button: a second click brings its window forward.
-            h.focus();
+            // One flow per button: a second click brings its window forward (or, for an
+            // interrupted redirect, goes back to the connect page).
+            if state.get_untracked() == UiState::Interrupted {
+                if let Some(window) = web_sys::window() {
+                    h.reopen(&window);
+                }
+            } else {
+                h.focus();
+            }
             return;
         }
         let Some(window) = web_sys::window() else { return };
@@ -156,67 +208,31 @@ pub fn ConnectButton(
             },
             None => JsValue::UNDEFINED,
         };
-        let body = match token_body(Some(&integration), &params) {
+        let body = match token_body(Some(&click_integration), &params) {
             Ok(b) => b,
             Err(err) => {
                 fail(&target, set_state, on_error, err);
                 return;
             }
         };
+        let mode = match mode.get_untracked().as_deref().map(Mode::parse) {
+            None => Mode::Popup,
+            Some(Some(m)) => m,
+            Some(None) => {
+                let err = driver::invalid("mode must be popup, redirect or auto.");
+                fail(&target, set_state, on_error, err);
+                return;
+            }
+        };
+        let session_endpoint = session_endpoint.get_untracked();
+        if mode == Mode::Redirect && session_endpoint.is_none() {
+            let err = driver::invalid("mode=\"redirect\" needs session-endpoint.");
+            fail(&target, set_state, on_error, err);
+            return;
+        }
         set_state.set(UiState::Waiting);
-        let _ = &click_name;
         let alive = Rc::new(Cell::new(true));
-        let alive_in_observer = alive.clone();
-        let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| match report {
-            Report::Progress(p) => {
-                if alive_in_observer.get() {
-                    match p {
-                        Progress::WindowDetached => {
-                            set_state.try_set(UiState::Detached);
-                        }
-                        Progress::PopupOpened => {
-                            set_state.try_set(UiState::Waiting);
-                        }
-                        _ => {}
-                    }
-                }
-                events::dispatch(
-                    &target,
-                    events::CONNECT_EVENT,
-                    &events::progress_detail(flow_id, p),
-                )
-            }
-            Report::Debug(note) => events::dispatch(
-                &target,
-                events::CONNECT_EVENT,
-                &events::debug_detail(flow_id, note),
-            ),
-            Report::Finished(outcome) => {
-                let (name, detail) = events::terminal_event(outcome);
-                // After unmount only the DOM event goes out: signals and callbacks are gone.
-                if alive_in_observer.get() {
-                    match outcome {
-                        Outcome::Connected(c) => {
-                            set_state.try_set(UiState::Connected);
-                            if let Some(cb) = on_connected {
-                                cb.try_run(c.clone());
-                            }
-                        }
-                        Outcome::Failed(e) => {
-                            set_state.try_set(if e.code == ErrorCode::UserCancelled {
-                                UiState::Cancelled
-                            } else {
-                                UiState::Failed(e.clone())
-                            });
-                            if let Some(cb) = on_error {
-                                cb.try_run(e.clone());
-                            }
-                        }
-                    }
-                }
-                events::dispatch(&target, name, &detail);
-            }
-        });
+        let observer = ui_observer(set_state, alive.clone(), on_connected, on_error, Some(target));
         let handle = driver::start(
             &window,
             StartOptions {
@@ -224,14 +240,21 @@ pub fn ConnectButton(
                     url: token_endpoint.clone(),
                     body,
                 },
-                session_endpoint: session_endpoint.get_untracked(),
+                session_endpoint,
                 close_grace_ms: close_grace_ms.get_untracked().unwrap_or(DEFAULT_CLOSE_GRACE_MS),
                 timeout_ms: timeout_ms.get_untracked(),
                 signal: None,
+                mode,
+                integration: Some(click_integration.clone()),
             },
             observer,
         );
-        current.set_value(Some(AbortOnDrop { handle, alive }));
+        current.set_value(Some(AbortOnDrop {
+            handle,
+            alive,
+            owned: true,
+            resumed: None,
+        }));
     };
 
     let on_cancel = move |_| {
@@ -251,7 +274,10 @@ pub fn ConnectButton(
     let button_name = name.clone();
     let button_text = move || match state.get() {
         UiState::Idle | UiState::Cancelled => idle_label.clone(),
-        UiState::Waiting | UiState::Detached => format!("Waiting for {button_name}…"),
+        UiState::Waiting | UiState::Detached | UiState::Confirming | UiState::Redirecting => {
+            format!("Waiting for {button_name}…")
+        }
+        UiState::Interrupted => format!("Continue connecting {button_name}"),
         UiState::Connected => format!("Connect {button_name} again"),
         // A click on it is a fresh gesture, which browsers let open a window.
         UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => "Open connect window".to_owned(),
@@ -263,6 +289,9 @@ pub fn ConnectButton(
         UiState::Detached => {
             "Finish connecting in the other window. Closed it? Reopen it, or cancel.".to_owned()
         }
+        UiState::Confirming => format!("Confirming the connection to {name}…"),
+        UiState::Redirecting => format!("Opening the {name} connect page…"),
+        UiState::Interrupted => format!("Connecting to {name} was not finished. Continue, or cancel."),
         UiState::Connected => format!("Connected to {name}."),
         UiState::Cancelled => "Connecting was cancelled.".to_owned(),
         UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => {
@@ -275,6 +304,9 @@ pub fn ConnectButton(
         UiState::Idle => "idle",
         UiState::Waiting => "waiting",
         UiState::Detached => "detached",
+        UiState::Confirming => "confirming",
+        UiState::Redirecting => "redirecting",
+        UiState::Interrupted => "interrupted",
         UiState::Connected => "connected",
         UiState::Cancelled => "cancelled",
         UiState::Failed(_) => "error",
@@ -282,11 +314,22 @@ pub fn ConnectButton(
     view! {
         <div class="weavz-connect" part="root" node_ref=root data-state=state_name>
             <button type="button" part="button" class="weavz-connect__button" on:click=on_click
-                aria-busy=move || matches!(state.get(), UiState::Waiting | UiState::Detached).to_string()>
+                aria-busy=move || {
+                    matches!(
+                        state.get(),
+                        UiState::Waiting | UiState::Detached | UiState::Confirming | UiState::Redirecting
+                    )
+                    .to_string()
+                }>
                 {button_text}
             </button>
             <p part="status" class="weavz-connect__status" role="status" aria-live="polite">{status_text}</p>
-            <Show when=move || matches!(state.get(), UiState::Waiting | UiState::Detached)>
+            <Show when=move || {
+                matches!(
+                    state.get(),
+                    UiState::Waiting | UiState::Detached | UiState::Confirming | UiState::Interrupted
+                )
+            }>
                 <div class="weavz-connect__actions" part="actions">
                     <Show when=move || state.get() == UiState::Detached>
                         <button type="button" part="reopen" class="weavz-connect__secondary" on:click=on_reopen>
@@ -300,6 +343,70 @@ pub fn ConnectButton(
             </Show>
         </div>
     }
+}
+
+/// The observer of a flow shown by a button: updates its state and callbacks (while the
+/// component lives) and dispatches the DOM events on `dispatch_to` (none for resumed
+/// flows, whose events go to `window`).
+fn ui_observer(
+    set_state: WriteSignal<UiState>,
+    alive: Rc<Cell<bool>>,
+    on_connected: Option<Callback<Connection>>,
+    on_error: Option<Callback<FlowError>>,
+    dispatch_to: Option<web_sys::EventTarget>,
+) -> driver::Observer {
+    Rc::new(move |flow_id: &str, report: Report<'_>| match report {
+        Report::Progress(p) => {
+            if alive.get() {
+                let next = match p {
+                    Progress::PopupOpened => Some(UiState::Waiting),
+                    Progress::WindowDetached => Some(UiState::Detached),
+                    Progress::Confirming => Some(UiState::Confirming),
+                    Progress::Redirecting => Some(UiState::Redirecting),
+                    Progress::Resumed => Some(UiState::Interrupted),
+                    _ => None,
+                };
+                if let Some(next) = next {
+                    set_state.try_set(next);
+                }
+            }
+            if let Some(t) = &dispatch_to {
+                events::dispatch(t, events::CONNECT_EVENT, &events::progress_detail(flow_id, p));
+            }
+        }
+        Report::Debug(note) => {
+            if let Some(t) = &dispatch_to {
+                events::dispatch(t, events::CONNECT_EVENT, &events::debug_detail(flow_id, note));
+            }
+        }
+        Report::Finished(outcome) => {
+            // After unmount only the DOM event goes out: signals and callbacks are gone.
+            if alive.get() {
+                match outcome {
+                    Outcome::Connected(c) => {
+                        set_state.try_set(UiState::Connected);
+                        if let Some(cb) = on_connected {
+                            cb.try_run(c.clone());
+                        }
+                    }
+                    Outcome::Failed(e) => {
+                        set_state.try_set(if e.code == ErrorCode::UserCancelled {
+                            UiState::Cancelled
+                        } else {
+                            UiState::Failed(e.clone())
+                        });
+                        if let Some(cb) = on_error {
+                            cb.try_run(e.clone());
+                        }
+                    }
+                }
+            }
+            if let Some(t) = &dispatch_to {
+                let (name, detail) = events::terminal_event(outcome);
+                events::dispatch(t, name, &detail);
+            }
+        }
+    })
 }
 
 fn fail(

@@ -1,0 +1,165 @@
+//! Picking up redirect-mode flows when a page loads: [`resume`] starts one flow per
+//! pending record, once per page, however many times it is called (by
+//! `WeavzConnect.resume()` and by every `<weavz-connect>` element). Each resumed flow
+//! dispatches its DOM events on `window` exactly once; elements and promises subscribe to
+//! it to show or return its outcome.
+
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
+
+use web_sys::Window;
+
+use super::driver::{self, FlowHandle, Observer, Report};
+use super::events;
+use super::redirect;
+use crate::flow::{Outcome, Progress};
+
+/// A flow picked up after a redirect.
+pub struct Resumed {
+    handle: OnceCell<FlowHandle>,
+    id: String,
+    /// Its integration, when it was saved with one.
+    pub integration: Option<String>,
+    state: RefCell<State>,
+}
+
+#[derive(Default)]
+struct State {
+    last_progress: Option<Progress>,
+    outcome: Option<Outcome>,
+    subscribers: Vec<(u32, Observer)>,
+    next_subscriber: u32,
+    claimed: bool,
+}
+
+impl Resumed {
+    /// The running flow (same id as before the redirect).
+    pub fn handle(&self) -> Option<&FlowHandle> {
+        self.handle.get()
+    }
+
+    /// Calls `observer` with the flow's reports from now on, after replaying its latest
+    /// progress step and, if it already ended, its outcome. (DOM events are not repeated:
+    /// they went out on `window` once.) Returns an id for [`Resumed::release`].
+    pub fn subscribe(&self, observer: Observer) -> u32 {
+        let (progress, outcome, sub) = {
+            let mut s = self.state.borrow_mut();
+            let sub = s.next_subscriber;
+            s.next_subscriber += 1;
+            if s.outcome.is_none() {
+                s.subscribers.push((sub, observer.clone()));
+            }
+            (s.last_progress, s.outcome.clone(), sub)
+        };
+        let id = self.id.as_str();
+        if let Some(p) = progress {
+            observer(id, Report::Progress(p));
+        }
+        if let Some(o) = &outcome {
+            observer(id, Report::Finished(o));
+        }
+        sub
+    }
+
+    /// Marks the flow as shown by one element; false if another element already shows it.
+    pub fn claim(&self) -> bool {
+        !std::mem::replace(&mut self.state.borrow_mut().claimed, true)
+    }
+
+    /// Undoes [`Resumed::claim`] (the element went away) and drops its subscription.
+    pub fn release(&self, subscription: u32) {
+        let mut s = self.state.borrow_mut();
+        s.claimed = false;
+        s.subscribers.retain(|(id, _)| *id != subscription);
+    }
+}
+
+thread_local! {
+    static RESUMED: RefCell<Option<Vec<Rc<Resumed>>>> = const { RefCell::new(None) };
+}
+
+/// The redirect-mode flows of this tab, started on the first call (later calls return
+/// the same flows). Removes the `weavz_*` parameters from the address bar. Empty when
+/// nothing is pending.
+pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
+    if let Some(list) = RESUMED.with(|r| r.borrow().clone()) {
+        return list;
+    }
+    // Registered before any flow runs, so a re-entrant call sees it.
+    RESUMED.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    let back = redirect::read_return(window);
+    let pending: Vec<_> = redirect::load_all(window)
+        .into_iter()
+        .filter(|p| !driver::is_active(&p.id))
+        .collect();
+    // The return parameters belong to the flow they name, or (when the host created the
+    // token with its own redirect URI) to the latest pending flow.
+    let hinted = match &back.flow_id {
+        Some(id) => pending.iter().position(|p| &p.id == id),
+        None => back.hint.as_ref().and(pending.len().checked_sub(1)),
+    };
+    let hash = hinted.and_then(|i| pending[i].hash.clone());
+    redirect::clean_address_bar(window, hash.as_deref());
+
+    let mut list = Vec::new();
+    for (index, p) in pending.iter().enumerate() {
+        let resumed = Rc::new(Resumed {
+            handle: OnceCell::new(),
+            id: p.id.clone(),
+            integration: p.integration.clone(),
+            state: RefCell::default(),
+        });
+        let target = window.clone();
+        let weak = Rc::downgrade(&resumed);
+        let observer: Observer = Rc::new(move |flow_id: &str, report: Report<'_>| {
+            match &report {
+                Report::Progress(p) => events::dispatch(
+                    &target,
+                    events::CONNECT_EVENT,
+                    &events::progress_detail(flow_id, *p),
+                ),
+                Report::Debug(note) => events::dispatch(
+                    &target,
+                    events::CONNECT_EVENT,
+                    &events::debug_detail(flow_id, note),
+                ),
+                Report::Finished(outcome) => {
+                    let (name, detail) = events::terminal_event(outcome);
+                    events::dispatch(&target, name, &detail);
+                }
+            }
+            let Some(resumed) = weak.upgrade() else { return };
+            let subscribers = {
+                let mut s = resumed.state.borrow_mut();
+                match &report {
+                    Report::Progress(p) => s.last_progress = Some(*p),
+                    Report::Finished(o) => s.outcome = Some((*o).clone()),
+                    Report::Debug(_) => {}
+                }
+                if matches!(report, Report::Finished(_)) {
+                    std::mem::take(&mut s.subscribers)
+                } else {
+                    s.subscribers.clone()
+                }
+            };
+            for (_, sub) in subscribers {
+                let again = match &report {
+                    Report::Progress(p) => Report::Progress(*p),
+                    Report::Debug(n) => Report::Debug(n),
+                    Report::Finished(o) => Report::Finished(o),
+                };
+                sub(flow_id, again);
+            }
+        });
+        let hint = if Some(index) == hinted {
+            back.hint.clone()
+        } else {
+            None
+        };
+        let handle = driver::resume_pending(window, p, hint, observer);
+        let _ = resumed.handle.set(handle);
+        list.push(resumed);
+    }
+    RESUMED.with(|r| *r.borrow_mut() = Some(list.clone()));
+    list
+}
