@@ -307,6 +307,12 @@ pub enum Input {
         /// a hint: the session decides.
         hint: Option<ResultOutcome>,
     },
+    /// Redirect mode: the page that left was restored from the back/forward cache (Back).
+    PageRestored {
+        /// Whether the saved flow is still pending; if not, a page loaded in between
+        /// finished it and reported its outcome.
+        pending: bool,
+    },
 }
 
 /// Named steps of the progress stream (`weavz:connect-event`).
@@ -329,6 +335,9 @@ pub enum Progress {
     Redirecting,
     /// A redirect-mode flow was picked up again after the page loaded.
     Resumed,
+    /// A page restored with Back found its redirect-mode flow already finished by a page
+    /// loaded in between (which reported the outcome): this copy stops without one.
+    HandledElsewhere,
 }
 
 impl Progress {
@@ -343,6 +352,7 @@ impl Progress {
             Progress::WindowDetached => "window_closed_or_lost",
             Progress::Redirecting => "redirecting",
             Progress::Resumed => "resumed",
+            Progress::HandledElsewhere => "handled_elsewhere",
         }
     }
 }
@@ -403,6 +413,9 @@ pub enum Effect {
     Debug(Note),
     /// The flow is over; emitted exactly once.
     Finish(Outcome),
+    /// The flow stops without an outcome of its own: another page of this tab reported it
+    /// ([`Progress::HandledElsewhere`]). Unregister everything.
+    Release,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -623,6 +636,20 @@ impl Flow {
                     self.detached = false;
                     self.detached_polls = 0;
                     out.push(Effect::Progress(Progress::PopupOpened));
+                }
+            }
+            Input::PageRestored { pending } => {
+                if !self.windowless || self.target.is_none() {
+                    return out;
+                }
+                if pending {
+                    out.push(Effect::Progress(Progress::Resumed));
+                    self.next_poll_at = Some(now);
+                    self.maybe_poll(now, &mut out);
+                } else {
+                    self.phase = Phase::Done;
+                    out.push(Effect::Progress(Progress::HandledElsewhere));
+                    out.push(Effect::Release);
                 }
             }
             Input::Abort => {

@@ -226,7 +226,7 @@ pub fn token_body(integration: Option<&str>, params: &JsValue) -> Result<String,
 ///
 /// Resolves with `{connectionId, integrationName, externalId, endUserId?, session?}`;
 /// rejects with an `Error` carrying `code` and `retryable`. The same outcome is also
-/// dispatched on `window` as `weavz:connection-created`, `weavz:connect-error` or
+/// dispatched on `document` (bubbling to `window`) as `weavz:connection-created`, `weavz:connect-error` or
 /// `weavz:connect-cancelled`.
 #[wasm_bindgen(js_name = open)]
 pub fn open(options: JsValue) -> Promise {
@@ -237,7 +237,11 @@ pub fn open(options: JsValue) -> Promise {
     let parsed = match parse_options(&options) {
         Ok(p) => p,
         Err(err) => {
-            events::dispatch(&window, CONNECT_ERROR, &events::error_detail(&err));
+            events::dispatch(
+                &events_target(&window),
+                CONNECT_ERROR,
+                &events::error_detail(&err),
+            );
             return Promise::reject(&events::error_value(&err));
         }
     };
@@ -246,7 +250,7 @@ pub fn open(options: JsValue) -> Promise {
         let Some(Options { start, on_event }) = parsed.take() else {
             return;
         };
-        let target = window.clone();
+        let target = events_target(&window);
         let settled = Rc::new(Cell::new(false));
         let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| match report {
             Report::Progress(p) => {
@@ -271,6 +275,14 @@ pub fn open(options: JsValue) -> Promise {
     })
 }
 
+/// Where the JS API's events go: `document`, so listeners on `document` and on `window`
+/// (it bubbles there) both see them, as they see the element's.
+fn events_target(window: &web_sys::Window) -> web_sys::EventTarget {
+    window
+        .document()
+        .map_or_else(|| window.clone().into(), Into::into)
+}
+
 fn emit_progress(target: &web_sys::EventTarget, on_event: Option<&Function>, detail: Object) {
     events::dispatch(target, CONNECT_EVENT, &detail);
     if let Some(f) = on_event {
@@ -281,7 +293,8 @@ fn emit_progress(target: &web_sys::EventTarget, on_event: Option<&Function>, det
 /// Picks up a redirect-mode flow after the page came back from the connect page (or was
 /// reloaded, or reached with Back, while one was pending) and removes the `weavz_*`
 /// parameters from the address bar. Safe to call any number of times: a flow is resumed
-/// once per page, and its events are dispatched on `window` once.
+/// once per page, and its events are dispatched once (on the `<weavz-connect>` element that
+/// shows it, else on `document`).
 ///
 /// Resolves with the connection (as `open()` does) or `null` when nothing is pending;
 /// rejects with the flow's error. `<weavz-connect>` calls it when it is connected.

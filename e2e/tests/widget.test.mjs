@@ -327,6 +327,211 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
+    // ---- redirect mode -------------------------------------------------------------
+
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+    /** A host page whose every document (across navigations) records its terminal events
+     *  in sessionStorage, so a test can count them over reloads, redirects and Back. */
+    async function recordingPage(path = '/', { blockPopups = false } = {}) {
+      const page = await browser.newPage();
+      page.errors = [];
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      await page.evaluateOnNewDocument(
+        (host, kinds, block) => {
+          // As a popup blocker would: window.open gives nothing.
+          if (block) window.open = () => null;
+          window.cspViolations = [];
+          document.addEventListener('securitypolicyviolation', (e) =>
+            window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+          );
+          if (location.origin !== host) return;
+          for (const kind of kinds) {
+            window.addEventListener(kind, (e) => {
+              const list = JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]');
+              list.push({ type: e.type, detail: e.detail });
+              sessionStorage.setItem('e2e-terminal', JSON.stringify(list));
+            });
+          }
+        },
+        sandbox.host,
+        TERMINAL,
+        blockPopups,
+      );
+      await page.goto(sandbox.host + path, { waitUntil: 'load' });
+      await ready(page);
+      return page;
+    }
+
+    const recorded = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]'));
+    const pendingKeys = (page) =>
+      page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('weavz-connect:pending:')));
+    const uiState = (page, integration) =>
+      page.evaluate(
+        (name) => document.querySelector(`weavz-connect[integration="${name}"]`).shadowRoot.querySelector('[data-state]').dataset.state,
+        integration,
+      );
+
+    async function configure(page, integration, attributes) {
+      await page.evaluate(
+        ({ name, attrs }) => {
+          const el = document.querySelector(`weavz-connect[integration="${name}"]`);
+          for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+        },
+        { name: integration, attrs: attributes },
+      );
+    }
+
+    /** Clicks and waits for the page itself to reach the connect origin. */
+    async function leaveFor(page, clickable) {
+      await clickable.click();
+      // Polled rather than waitForNavigation: after a back/forward-cache restore, Firefox's
+      // BiDi does not report the next navigation to puppeteer.
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        const href = await page.evaluate(() => location.href).catch(() => null);
+        if (href && new URL(href).origin === sandbox.connect) break;
+        if (Date.now() > deadline) throw new Error(`the page did not go to the connect page: ${href}`);
+        await sleep(50);
+      }
+    }
+
+    /** Fills the hosted API-key form in the page itself and waits to be back on the host. */
+    async function finishOnConnectPage(page, secret) {
+      await page.waitForSelector('input[name="secretText"]');
+      await page.type('input[name="secretText"]', secret);
+      await page.click('button[type="submit"]');
+      const deadline = Date.now() + 20000;
+      for (;;) {
+        const href = await page.evaluate(() => location.href).catch(() => null);
+        if (href?.startsWith(`${sandbox.host}/`)) break;
+        if (Date.now() > deadline) throw new Error(`not back on the host page: ${href}`);
+        await sleep(50);
+      }
+      await ready(page);
+    }
+
+    /** history.back(), then waits for the URL to change (a page restored from the
+     *  back/forward cache fires no load event, so waiting for one could hang). */
+    async function back(page) {
+      const href = () => page.evaluate(() => location.href).catch(() => null);
+      const before = await href();
+      await page.evaluate(() => history.back());
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        const now = await href();
+        if (now && now !== before) break;
+        if (Date.now() > deadline) throw new Error(`Back did not leave ${before} (puppeteer says ${page.url()})`);
+        await sleep(50);
+      }
+      await sleep(300);
+    }
+
+    async function connectionsOf(externalId) {
+      const { body } = await sandbox.api('GET', '/connections?integrationName=openai');
+      return body.connections.filter((c) => c.externalId === externalId);
+    }
+
+    it('redirect mode: to the connect page and back; one confirmed event, URL cleaned; reload and Back emit nothing', async () => {
+      const page = await recordingPage('/#integrations');
+      await configure(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'redirect-user' }) });
+      await leaveFor(page, await button(page, 'openai'));
+      await finishOnConnectPage(page, 'sk-redirect-0123456789abcdef');
+      const event = await terminal(page, 'openai');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.equal(event.detail.externalId, 'redirect-user');
+      assert.equal(event.detail.session.status, 'COMPLETED', 'confirmed through the session');
+      const url = new URL(await page.evaluate(() => location.href));
+      assert.equal(url.search, '', 'the weavz_* parameters are removed');
+      assert.equal(url.hash, '#integrations', 'the fragment is restored');
+      assert.deepEqual(await pendingKeys(page), [], 'nothing left pending');
+      assert.equal(await statusText(page, 'openai'), 'Connected to OpenAI.');
+      await expectListed(page, event.detail.connectionId);
+      assert.equal((await connectionsOf('redirect-user')).length, 1);
+      // resume() called late on the same page still answers with the page's resumed flow.
+      const late = await page.evaluate(() => WeavzConnect.resume());
+      assert.equal(late.connectionId, event.detail.connectionId);
+
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      assert.equal(await page.evaluate(() => WeavzConnect.resume()), null, 'after a reload nothing is pending');
+      await sleep(1500);
+      // Back through the connect page to the page that left (possibly from the
+      // back/forward cache, with its flow still in memory): nothing is reported again.
+      await back(page);
+      await back(page);
+      assert.ok((await page.evaluate(() => location.href)).startsWith(`${sandbox.host}/`));
+      await ready(page);
+      await sleep(1500);
+      const terminals = await recorded(page);
+      assert.equal(terminals.length, 1, `one terminal event in the tab: ${JSON.stringify(terminals)}`);
+      assert.equal((await connectionsOf('redirect-user')).length, 1);
+      await done(page);
+    });
+
+    it('redirect mode: a reload while confirming picks the flow up again; one event', async () => {
+      const page = await recordingPage();
+      await configure(page, 'openai', {
+        mode: 'redirect',
+        'token-params': JSON.stringify({ externalId: 'redirect-reload', sandbox: { pollFailures: 3 } }),
+      });
+      await leaveFor(page, await button(page, 'openai'));
+      await finishOnConnectPage(page, 'sk-reload-0123456789abcdef');
+      // Back on the host page, the session poll fails (503): reload in the middle.
+      await until(page, () => window.demoEvents.some((e) => e.detail.name === 'poll_retry'));
+      assert.deepEqual(await recorded(page), [], 'nothing reported yet');
+      assert.equal((await pendingKeys(page)).length, 1, 'the flow is still saved');
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      const resumed = await page.evaluate(() => WeavzConnect.resume());
+      const event = await terminal(page, 'openai');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.equal(event.detail.externalId, 'redirect-reload');
+      assert.equal(resumed.connectionId, event.detail.connectionId, 'resume() resolves with the same connection');
+      assert.equal((await recorded(page)).length, 1);
+      assert.deepEqual(await pendingKeys(page), []);
+      assert.equal((await connectionsOf('redirect-reload')).length, 1);
+      await done(page);
+    });
+
+    it('redirect mode: Back from the connect page offers Continue; continuing completes once', async () => {
+      const page = await recordingPage();
+      await configure(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'redirect-back' }) });
+      await leaveFor(page, await button(page, 'openai'));
+      await page.waitForSelector('input[name="secretText"]');
+      await back(page);
+      await ready(page);
+      await until(
+        page,
+        () => document.querySelector('weavz-connect[integration="openai"]').shadowRoot.querySelector('[data-state]').dataset.state === 'interrupted',
+      );
+      assert.equal(await statusText(page, 'openai'), 'Connecting to OpenAI was not finished. Continue, or cancel.');
+      await sleep(1000);
+      assert.deepEqual(await recorded(page), [], 'Back is not a cancel');
+      await leaveFor(page, await button(page, 'openai'));
+      await finishOnConnectPage(page, 'sk-back-0123456789abcdef');
+      const event = await terminal(page, 'openai');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.equal(event.detail.externalId, 'redirect-back');
+      assert.equal((await recorded(page)).length, 1);
+      assert.equal((await connectionsOf('redirect-back')).length, 1);
+      assert.equal(await uiState(page, 'openai'), 'connected');
+      await done(page);
+    });
+
+    it('mode auto: a blocked popup falls back to a redirect and completes', async () => {
+      const page = await recordingPage('/', { blockPopups: true });
+      await configure(page, 'openai', { mode: 'auto', 'token-params': JSON.stringify({ externalId: 'redirect-auto' }) });
+      await leaveFor(page, await button(page, 'openai'));
+      await finishOnConnectPage(page, 'sk-auto-0123456789abcdef');
+      const event = await terminal(page, 'openai');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.equal(event.detail.externalId, 'redirect-auto');
+      assert.equal((await connectionsOf('redirect-auto')).length, 1);
+      assert.equal((await recorded(page)).length, 1);
+      await done(page);
+    });
+
     for (const mode of ['none', 'wrong-origin']) {
       it(`the hosted page posts ${mode === 'none' ? 'nothing' : 'to a wrong origin'}: success through the session`, async () => {
         const page = await demoPage();

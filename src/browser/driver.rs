@@ -102,6 +102,7 @@ struct Inner {
     message_listener: Option<Listener>,
     abort_listener: Option<Listener>,
     network_listeners: Option<(Listener, Listener)>,
+    pageshow_listener: Option<Listener>,
     ticker: Option<Interval>,
     /// The terminal report went out.
     ended: bool,
@@ -352,6 +353,7 @@ fn new_inner(
         message_listener: None,
         abort_listener: None,
         network_listeners: None,
+        pageshow_listener: None,
         ticker: None,
         ended: false,
         closed_reported: false,
@@ -487,12 +489,32 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
     };
     let network_listeners = network("offline").zip(network("online"));
 
+    // Redirect mode: Back may restore this page from the back/forward cache, flow and all.
+    // Another page may have finished the flow meanwhile (its saved record is then gone).
+    let pageshow_listener = if inner.borrow().flow.is_windowless() {
+        let weak = Rc::downgrade(inner);
+        Listener::new(window, "pageshow", move |event| {
+            let persisted =
+                js_sys::Reflect::get(event.as_ref(), &"persisted".into()).is_ok_and(|v| v.is_truthy());
+            let Some(rc) = weak.upgrade() else { return };
+            if !persisted || !rc.borrow().pending_saved {
+                return;
+            }
+            let id = rc.borrow().id.clone();
+            let pending = web_sys::window().is_some_and(|w| redirect::is_saved(&w, &id));
+            feed(&rc, Input::PageRestored { pending });
+        })
+    } else {
+        None
+    };
+
     {
         let mut i = inner.borrow_mut();
         i.message_listener = message_listener;
         i.ticker = ticker;
         i.abort_listener = abort_listener;
         i.network_listeners = network_listeners;
+        i.pageshow_listener = pageshow_listener;
     }
     sync_online(inner);
 }
@@ -578,26 +600,33 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         Effect::Debug(note) => observer(&id, Report::Debug(&note)),
         Effect::Finish(outcome) => {
             // Unregister everything first, so the host sees a clean page in its handler.
-            let registrations = {
-                let mut i = rc.borrow_mut();
-                i.ended = true;
-                (
-                    i.message_listener.take(),
-                    i.abort_listener.take(),
-                    i.network_listeners.take(),
-                    i.ticker.take(),
-                )
-            };
-            drop(registrations);
+            unregister(rc, &id);
             if rc.borrow().pending_saved
                 && let Some(window) = web_sys::window()
             {
                 redirect::remove(&window, &id);
             }
-            ACTIVE.with(|a| a.borrow_mut().retain(|(other, _)| *other != id));
             observer(&id, Report::Finished(&outcome));
         }
+        Effect::Release => unregister(rc, &id),
     }
+}
+
+/// Drops every registration of an ended flow and forgets it.
+fn unregister(rc: &Rc<RefCell<Inner>>, id: &str) {
+    let registrations = {
+        let mut i = rc.borrow_mut();
+        i.ended = true;
+        (
+            i.message_listener.take(),
+            i.abort_listener.take(),
+            i.network_listeners.take(),
+            i.pageshow_listener.take(),
+            i.ticker.take(),
+        )
+    };
+    drop(registrations);
+    ACTIVE.with(|a| a.borrow_mut().retain(|(other, _)| other != id));
 }
 
 /// Redirect mode: saves the flow, then sends the page to the connect page.

@@ -125,6 +125,11 @@ pub fn remove(window: &Window, id: &str) {
     }
 }
 
+/// Whether the flow `id` is still saved (no page has finished it).
+pub fn is_saved(window: &Window, id: &str) -> bool {
+    storage(window).is_some_and(|s| s.get_item(&format!("{KEY_PREFIX}{id}")).ok().flatten().is_some())
+}
+
 /// Every pending flow saved in this tab, oldest first. Unreadable records are removed.
 pub fn load_all(window: &Window) -> Vec<Pending> {
     let Some(store) = storage(window) else {

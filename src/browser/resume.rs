@@ -1,13 +1,14 @@
 //! Picking up redirect-mode flows when a page loads: [`resume`] starts one flow per
 //! pending record, once per page, however many times it is called (by
 //! `WeavzConnect.resume()` and by every `<weavz-connect>` element). Each resumed flow
-//! dispatches its DOM events on `window` exactly once; elements and promises subscribe to
-//! it to show or return its outcome.
+//! dispatches its DOM events exactly once: on the element that shows it (the first one for
+//! its integration), or on `document` when none does; they bubble to `window` either way.
+//! Elements and promises subscribe to show or return its outcome.
 
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use web_sys::Window;
+use web_sys::{EventTarget, Window};
 
 use super::driver::{self, FlowHandle, Observer, Report};
 use super::events;
@@ -29,7 +30,8 @@ struct State {
     outcome: Option<Outcome>,
     subscribers: Vec<(u32, Observer)>,
     next_subscriber: u32,
-    claimed: bool,
+    /// The element showing the flow: its events are dispatched there.
+    shown_by: Option<EventTarget>,
 }
 
 impl Resumed {
@@ -40,7 +42,7 @@ impl Resumed {
 
     /// Calls `observer` with the flow's reports from now on, after replaying its latest
     /// progress step and, if it already ended, its outcome. (DOM events are not repeated:
-    /// they went out on `window` once.) Returns an id for [`Resumed::release`].
+    /// they went out once.) Returns an id for [`Resumed::release`].
     pub fn subscribe(&self, observer: Observer) -> u32 {
         let (progress, outcome, sub) = {
             let mut s = self.state.borrow_mut();
@@ -61,15 +63,21 @@ impl Resumed {
         sub
     }
 
-    /// Marks the flow as shown by one element; false if another element already shows it.
-    pub fn claim(&self) -> bool {
-        !std::mem::replace(&mut self.state.borrow_mut().claimed, true)
+    /// Marks the flow as shown by `element` (its events are dispatched there from now on);
+    /// false if another element already shows it.
+    pub fn claim(&self, element: &EventTarget) -> bool {
+        let mut s = self.state.borrow_mut();
+        if s.shown_by.is_some() {
+            return false;
+        }
+        s.shown_by = Some(element.clone());
+        true
     }
 
     /// Undoes [`Resumed::claim`] (the element went away) and drops its subscription.
     pub fn release(&self, subscription: u32) {
         let mut s = self.state.borrow_mut();
-        s.claimed = false;
+        s.shown_by = None;
         s.subscribers.retain(|(id, _)| *id != subscription);
     }
 }
@@ -109,9 +117,13 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
             integration: p.integration.clone(),
             state: RefCell::default(),
         });
-        let target = window.clone();
+        let document: Option<EventTarget> = window.document().map(Into::into);
         let weak = Rc::downgrade(&resumed);
         let observer: Observer = Rc::new(move |flow_id: &str, report: Report<'_>| {
+            let shown_by = weak.upgrade().and_then(|r| r.state.borrow().shown_by.clone());
+            let Some(target) = shown_by.or_else(|| document.clone()) else {
+                return;
+            };
             match &report {
                 Report::Progress(p) => events::dispatch(
                     &target,

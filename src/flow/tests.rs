@@ -556,6 +556,32 @@ fn a_page_restored_after_leaving_asks_the_session() {
 }
 
 #[test]
+fn a_page_restored_after_another_page_finished_the_flow_stops_without_an_outcome() {
+    let mut f = Flow::new(redirect_cfg(true));
+    f.handle(0.0, Input::Target(target()));
+    let fx = f.handle(500.0, Input::PageRestored { pending: false });
+    assert_eq!(
+        fx,
+        vec![Effect::Progress(Progress::HandledElsewhere), Effect::Release]
+    );
+    assert!(f.is_done());
+    // Still pending: it says so and asks the session at once.
+    let mut f = Flow::new(redirect_cfg(true));
+    f.handle(0.0, Input::Target(target()));
+    let fx = f.handle(500.0, Input::PageRestored { pending: true });
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Progress(Progress::Resumed),
+            Effect::Poll("cst_abc".into())
+        ]
+    );
+    // A popup flow ignores it.
+    let mut f = waiting(true);
+    assert!(f.handle(5.0, Input::PageRestored { pending: false }).is_empty());
+}
+
+#[test]
 fn resumed_with_a_success_hint_confirms_through_the_session() {
     let mut f = Flow::new(redirect_cfg(true));
     let hint = ResultMessage::success("claimed", "slack", "u1").outcome;
@@ -710,6 +736,7 @@ enum Step {
         with_token: bool,
         hint: u8,
     },
+    Restored(bool),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -729,6 +756,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Online),
         1 => Just(Step::Abort),
         1 => (any::<bool>(), 0u8..3).prop_map(|(with_token, hint)| Step::Resumed { with_token, hint }),
+        1 => any::<bool>().prop_map(Step::Restored),
     ]
 }
 
@@ -782,6 +810,7 @@ fn to_input(s: &Step) -> Input {
         Step::Offline => Input::Offline,
         Step::Online => Input::Online,
         Step::Abort => Input::Abort,
+        Step::Restored(pending) => Input::PageRestored { pending: *pending },
         Step::Resumed { with_token, hint } => Input::Resumed {
             target: Target::new(if *with_token {
                 URL
@@ -837,6 +866,11 @@ proptest! {
                         prop_assert_eq!(t.token.as_deref(), Some("cst_abc"));
                     }
                     Effect::Navigate(_) => prop_assert!(!redirect && !f.is_windowless()),
+                    Effect::Release => {
+                        // Ends this page's copy; the outcome was reported by another page.
+                        prop_assert!(matches!(s, Step::Restored(false)) && f.is_windowless());
+                        finishes += 1;
+                    }
                     Effect::Finish(outcome) => {
                         finishes += 1;
                         if let Outcome::Connected(c) = outcome {
@@ -868,7 +902,7 @@ proptest! {
             // Also the end of a redirect-mode flow waiting for its page to come back.
             fx.extend(f.handle(now + 2.0 + 3000.0, Input::Cancel));
         }
-        finishes += fx.iter().filter(|e| matches!(e, Effect::Finish(_))).count();
+        finishes += fx.iter().filter(|e| matches!(e, Effect::Finish(_) | Effect::Release)).count();
         prop_assert_eq!(finishes, 1);
         prop_assert!(f.is_done());
     }

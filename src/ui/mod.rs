@@ -154,9 +154,10 @@ pub fn ConnectButton(
     // A flow for this integration that left the page in redirect mode and is pending in
     // this tab: show it here (the first button for the integration shows it).
     if let Some(window) = web_sys::window()
+        && let Some(shown_on) = event_target.clone().or_else(|| window.document().map(Into::into))
         && let Some(r) = resume::resume(&window)
             .into_iter()
-            .find(|r| r.integration.as_deref() == Some(integration.as_str()) && r.claim())
+            .find(|r| r.integration.as_deref() == Some(integration.as_str()) && r.claim(&shown_on))
         && let Some(handle) = r.handle().cloned()
     {
         let alive = Rc::new(Cell::new(true));
@@ -364,6 +365,7 @@ fn ui_observer(
                     Progress::Confirming => Some(UiState::Confirming),
                     Progress::Redirecting => Some(UiState::Redirecting),
                     Progress::Resumed => Some(UiState::Interrupted),
+                    Progress::HandledElsewhere => Some(UiState::Idle),
                     _ => None,
                 };
                 if let Some(next) = next {

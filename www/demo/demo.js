@@ -63,6 +63,36 @@
         });
     }
 
+    // The mode picker: applied to every element (before the widget loads, so nothing
+    // re-renders) and kept across the redirect in localStorage.
+    var picker = document.getElementById('mode');
+    function applyMode(mode) {
+      document.querySelectorAll('weavz-connect').forEach(function (el) {
+        if (mode === 'popup') el.removeAttribute('mode');
+        else el.setAttribute('mode', mode);
+      });
+    }
+    var savedMode = null;
+    try {
+      savedMode = localStorage.getItem('weavz-demo-mode');
+    } catch (e) {
+      savedMode = null;
+    }
+    if (picker) {
+      if (savedMode === 'redirect' || savedMode === 'auto') {
+        picker.value = savedMode;
+        applyMode(savedMode);
+      }
+      picker.addEventListener('change', function () {
+        applyMode(picker.value);
+        try {
+          localStorage.setItem('weavz-demo-mode', picker.value);
+        } catch (e) {
+          /* storage unavailable: the choice lasts until the page changes */
+        }
+      });
+    }
+
     EVENTS.forEach(function (type) {
       document.addEventListener(type, logEvent);
     });
