@@ -56,11 +56,7 @@ pub async fn portal_page(
         Err(e) => return error(&headers, e),
     };
     let connected: Vec<String> = store
-        .connections
-        .iter()
-        .filter(|c| {
-            c.workspace_id == user.workspace_id && c.end_user_id.as_deref() == Some(&user.external_id)
-        })
+        .connections_of(&user)
         .map(|c| c.integration_name.clone())
         .collect();
     drop(store);
