@@ -1136,3 +1136,58 @@ fn deleting_an_end_user_deletes_their_connections() {
     // The external id is free again.
     register(&sb, WORKSPACE, "cust-1");
 }
+
+#[test]
+fn portal_token_lifetimes() {
+    let sb = Sandbox::start();
+    let id = register(&sb, WORKSPACE, "cust-1");
+    let path = format!("/end-users/{id}/connect-token");
+    let expires_in = |body: Value| -> i64 {
+        let res = sb.post(&path, body);
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().unwrap();
+        let at = time::OffsetDateTime::parse(
+            body["expiresAt"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        (at - time::OffsetDateTime::now_utc()).whole_seconds()
+    };
+    let near = |got: i64, want: i64| assert!((want - 60..=want).contains(&got), "{got} vs {want}");
+    near(expires_in(json!({})), 604_800);
+    near(expires_in(json!({"expiresIn": 3600})), 3600);
+    near(expires_in(json!({"expiresIn": 2_592_000})), 2_592_000);
+    for bad in [json!(3599), json!(2_592_001), json!(-1), json!(0)] {
+        let body = assert_error(
+            sb.post(&path, json!({ "expiresIn": bad })),
+            400,
+            "VALIDATION_ERROR",
+        );
+        assert_eq!(paths(&body), ["expiresIn"], "{bad}");
+    }
+    for bad in [json!("3600"), json!(3600.5), json!(1e30)] {
+        let body = assert_error(
+            sb.post(&path, json!({ "expiresIn": bad })),
+            400,
+            "VALIDATION_ERROR",
+        );
+        assert_eq!(paths(&body), ["expiresIn"], "{bad}");
+    }
+
+    // A session started from a one-hour portal link ends with the link, not 4 hours later.
+    let portal: Value = sb.post(&path, json!({"expiresIn": 3600})).json().unwrap();
+    let res = sb
+        .http
+        .post(format!("{}/connect/portal/start", sb.connect))
+        .form(&[
+            ("token", portal["token"].as_str().unwrap()),
+            ("integration", "github"),
+        ])
+        .send()
+        .unwrap();
+    let cst = common::query_param(&common::location(&res), "token").unwrap();
+    let session: Value = sb.get(&format!("/connect/session/{cst}")).json().unwrap();
+    assert_eq!(session["session"]["expiresAt"], portal["expiresAt"]);
+    assert_eq!(session["session"]["endUserId"], "cust-1");
+    assert_eq!(session["session"]["scope"], "USER");
+}
