@@ -100,7 +100,8 @@ pub async fn list(
         .values()
         .filter(|u| u.workspace_id == workspace_id)
         .collect();
-    users.sort_by_key(|u| u.created_at);
+    // Ties broken by id, so that pages never overlap or skip.
+    users.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let total = users.len();
     let page: Vec<Value> = users
         .into_iter()
