@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::extract::{ApiJson, MAX_BODY_BYTES};
+use crate::api::extract::{ApiJson, ApiQuery, MAX_BODY_BYTES};
 use crate::api::validate::check_text;
 use crate::catalog;
 use crate::error::{ApiError, Validation};
@@ -51,6 +51,8 @@ pub fn router(demo_dir: Option<PathBuf>, csp: Option<String>) -> Router<Shared> 
         .route("/api/connect-token", post(connect_token))
         .route("/api/connect-session", post(connect_session))
         .route("/api/connections", get(connections))
+        .route("/api/end-users", get(end_users))
+        .route("/api/end-user-connect-token", post(end_user_connect_token))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
     match demo_dir {
         Some(dir) => {
@@ -210,16 +212,227 @@ async fn connect_session(State(state): State<Shared>, ApiJson(req): ApiJson<Sess
     .await
 }
 
-/// `GET /api/connections`: the workspace's connections, for the demo's list.
-async fn connections(State(state): State<Shared>) -> Response {
-    let path = format!("/api/v1/connections?workspaceId={}", state.config.workspace_id);
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionsQuery {
+    end_user_id: Option<String>,
+    integration_name: Option<String>,
+}
+
+/// `GET /api/connections[?endUserId=…&integrationName=…]`: the workspace's connections,
+/// for the demo's lists. The filters are passed to Weavz and applied again here, so the
+/// answer is right even from an API that ignores them.
+async fn connections(State(state): State<Shared>, ApiQuery(q): ApiQuery<ConnectionsQuery>) -> Response {
+    let mut query = vec![("workspaceId", state.config.workspace_id.as_str())];
+    if let Some(user) = &q.end_user_id {
+        query.push(("endUserId", user));
+    }
+    if let Some(name) = &q.integration_name {
+        query.push(("integrationName", name));
+    }
+    let request = state
+        .http
+        .get(format!("{}/api/v1/connections", state.upstream()))
+        .query(&query)
+        .bearer_auth(&state.config.api_key);
+    let mut answer = match call(request).await {
+        Ok(answer) => answer,
+        Err(res) => return res,
+    };
+    if answer.status.is_success()
+        && let Some(list) = answer.body.get_mut("connections").and_then(Value::as_array_mut)
+    {
+        list.retain(|c| {
+            let field_is = |key: &str, wanted: &Option<String>| {
+                wanted
+                    .as_deref()
+                    .is_none_or(|w| c.get(key).and_then(Value::as_str) == Some(w))
+            };
+            field_is("endUserId", &q.end_user_id) && field_is("integrationName", &q.integration_name)
+        });
+        if q.end_user_id.is_some() || q.integration_name.is_some() {
+            answer.body["total"] = json!(list.len());
+        }
+    }
+    respond(answer)
+}
+
+/// `GET /api/end-users`: the workspace's end users, for the demo's picker.
+async fn end_users(State(state): State<Shared>) -> Response {
     relay(
         state
             .http
-            .get(format!("{}{path}", state.upstream()))
+            .get(format!("{}/api/v1/end-users", state.upstream()))
+            .query(&[("workspaceId", state.config.workspace_id.as_str())])
             .bearer_auth(&state.config.api_key),
     )
     .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EndUserTokenRequest {
+    end_user_id: Option<String>,
+    #[serde(alias = "integration")]
+    integration_name: Option<String>,
+    display_name: Option<String>,
+    expires_in: Option<Value>,
+}
+
+/// `POST /api/end-user-connect-token` (body `{ endUserId, integrationName?, displayName?,
+/// expiresIn? }`; `integration` is accepted for `integrationName`): registers the end user
+/// in the workspace unless Weavz knows them already, then creates a portal token for them.
+/// Answers Weavz's `{ connectUrl, token, expiresAt }` plus `endUserId`. The body and the
+/// integration are checked before anyone is registered.
+///
+/// A demo shortcut like `/api/connect-token`: it takes the end user from the browser. A
+/// real host backend uses its own signed-in user's id.
+async fn end_user_connect_token(
+    State(state): State<Shared>,
+    ApiJson(req): ApiJson<EndUserTokenRequest>,
+) -> Response {
+    let mut v = Validation::default();
+    let external_id = check_text(&mut v, "endUserId", req.end_user_id.as_deref(), 255);
+    if let Some(name) = &req.integration_name {
+        check_text(&mut v, "integrationName", Some(name), 100);
+    }
+    if let Some(name) = &req.display_name {
+        check_text(&mut v, "displayName", Some(name), 255);
+    }
+    // Weavz's documented range, checked here so that a bad request registers no one.
+    if let Some(ttl) = &req.expires_in
+        && !ttl.as_i64().is_some_and(|s| PORTAL_TTL_RANGE.contains(&s))
+    {
+        v.push(
+            "expiresIn",
+            "must be a whole number of seconds from 3600 to 2592000",
+        );
+    }
+    if let Err(e) = v.finish() {
+        return e.into_response();
+    }
+    let external_id = external_id.unwrap_or_default();
+    if let Some(name) = &req.integration_name {
+        // The same reason: an unknown integration must fail before the end user exists.
+        let known = call(
+            state
+                .http
+                .get(format!("{}/api/v1/integrations", state.upstream()))
+                .query(&[("name", name.as_str())]),
+        )
+        .await;
+        match known {
+            Ok(answer) if answer.status.is_success() => {}
+            Ok(answer) => return respond(answer),
+            Err(res) => return res,
+        }
+    }
+    let id = match find_or_register_end_user(&state, &external_id, req.display_name).await {
+        Ok(id) => id,
+        Err(res) => return res,
+    };
+    let mut body = json!({});
+    if let Some(name) = req.integration_name {
+        body["integrationName"] = Value::String(name);
+    }
+    if let Some(ttl) = req.expires_in {
+        body["expiresIn"] = ttl;
+    }
+    let request = state
+        .http
+        .post(format!(
+            "{}/api/v1/end-users/{id}/connect-token",
+            state.upstream()
+        ))
+        .bearer_auth(&state.config.api_key)
+        .json(&body);
+    let mut answer = match call(request).await {
+        Ok(answer) => answer,
+        Err(res) => return res,
+    };
+    if answer.status.is_success() && answer.body.is_object() {
+        answer.body["endUserId"] = Value::String(external_id);
+    }
+    respond(answer)
+}
+
+/// Portal token lifetimes Weavz accepts, in seconds (1 hour … 30 days).
+const PORTAL_TTL_RANGE: std::ops::RangeInclusive<i64> = 3600..=2_592_000;
+
+/// Most end-user pages read while looking for an existing end user.
+const MAX_END_USER_PAGES: usize = 50;
+
+/// The Weavz id of the workspace's end user with this external id, registering them
+/// first if needed. `Err` is the response to relay.
+async fn find_or_register_end_user(
+    state: &Shared,
+    external_id: &str,
+    display_name: Option<String>,
+) -> Result<String, Response> {
+    let workspace = state.config.workspace_id.as_str();
+    let mut body = json!({ "workspaceId": workspace, "externalId": external_id });
+    if let Some(name) = display_name {
+        body["displayName"] = Value::String(name);
+    }
+    let created = call(
+        state
+            .http
+            .post(format!("{}/api/v1/end-users", state.upstream()))
+            .bearer_auth(&state.config.api_key)
+            .json(&body),
+    )
+    .await?;
+    if created.status.is_success() {
+        return end_user_id(&created.body["endUser"]).map_err(IntoResponse::into_response);
+    }
+    if created.status != StatusCode::CONFLICT {
+        return Err(respond(created));
+    }
+    // Already registered: find them (Weavz has no lookup by external id).
+    const PAGE: usize = 200;
+    for page in 0..MAX_END_USER_PAGES {
+        let offset = (page * PAGE).to_string();
+        let limit = PAGE.to_string();
+        let listed = call(
+            state
+                .http
+                .get(format!("{}/api/v1/end-users", state.upstream()))
+                .query(&[
+                    ("workspaceId", workspace),
+                    ("limit", limit.as_str()),
+                    ("offset", offset.as_str()),
+                ])
+                .bearer_auth(&state.config.api_key),
+        )
+        .await?;
+        if !listed.status.is_success() {
+            return Err(respond(listed));
+        }
+        let users = listed.body["endUsers"].as_array().cloned().unwrap_or_default();
+        if let Some(user) = users
+            .iter()
+            .find(|u| u["externalId"].as_str() == Some(external_id))
+        {
+            return end_user_id(user).map_err(IntoResponse::into_response);
+        }
+        if users.len() < PAGE {
+            break;
+        }
+    }
+    Err(upstream_invalid("Weavz says the end user exists but does not list them").into_response())
+}
+
+/// The `id` of an `endUser` object, if it is safe to put in a URL path.
+fn end_user_id(user: &Value) -> Result<String, ApiError> {
+    user["id"]
+        .as_str()
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(str::to_owned)
+        .ok_or_else(|| upstream_invalid("Weavz answered without a usable end user id"))
+}
+
+fn upstream_invalid(message: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_GATEWAY, "UPSTREAM_INVALID", message)
 }
 
 /// Calls Weavz with the API key and relays status, body and `Retry-After`.
@@ -235,37 +448,51 @@ async fn forward(state: &Shared, path: &str, body: Value) -> Response {
     .await
 }
 
-async fn relay(request: reqwest::RequestBuilder) -> Response {
-    let sent = request.send().await;
-    let res = match sent {
-        Ok(res) => res,
-        Err(e) => {
-            return ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "UPSTREAM_UNAVAILABLE",
-                format!("Weavz could not be reached: {e}"),
-            )
-            .into_response();
-        }
-    };
+/// A Weavz answer: status, JSON body and `Retry-After`.
+struct Upstream {
+    status: StatusCode,
+    body: Value,
+    retry_after: Option<HeaderValue>,
+}
+
+/// Sends a request to Weavz; `Err` is the 502 to answer when it cannot be reached or does
+/// not answer JSON.
+async fn call(request: reqwest::RequestBuilder) -> Result<Upstream, Response> {
+    let res = request.send().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "UPSTREAM_UNAVAILABLE",
+            format!("Weavz could not be reached: {e}"),
+        )
+        .into_response()
+    })?;
     let status = StatusCode::from_u16(res.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-    let body: Value = match res.json().await {
-        Ok(v) => v,
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "UPSTREAM_INVALID",
-                "Weavz answered with something that is not JSON",
-            )
-            .into_response();
-        }
-    };
-    let mut out = (status, Json(body)).into_response();
+    let body: Value = res
+        .json()
+        .await
+        .map_err(|_| upstream_invalid("Weavz answered with something that is not JSON").into_response())?;
+    Ok(Upstream {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// Relays a Weavz answer to the browser: status, body and `Retry-After`, never cached.
+fn respond(answer: Upstream) -> Response {
+    let mut out = (answer.status, Json(answer.body)).into_response();
     let h: &mut HeaderMap = out.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(v) = retry_after {
+    if let Some(v) = answer.retry_after {
         h.insert(header::RETRY_AFTER, v);
     }
     out
+}
+
+async fn relay(request: reqwest::RequestBuilder) -> Response {
+    match call(request).await {
+        Ok(answer) => respond(answer),
+        Err(res) => res,
+    }
 }

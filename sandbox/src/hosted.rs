@@ -446,7 +446,7 @@ async fn complete(
             integration_name: session.integration_name.clone(),
             kind: integration.auth.as_str(),
             scope: session.scope,
-            workspace_id: session.workspace_id.clone(),
+            workspace_id: Some(session.workspace_id.clone()),
             end_user_id: session.end_user_id.clone(),
             created_at: t,
             updated_at: t,

@@ -8,6 +8,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 use weavz_connect::protocol::SessionStatus;
 
@@ -24,8 +25,15 @@ fn invalid() -> ApiError {
         .with_code("INVALID_TOKEN")
 }
 
-/// The end user and the integrations a live portal token allows.
-fn lookup(store: &Store, token: &str) -> Result<(EndUser, Vec<Integration>), ApiError> {
+/// What a live portal token grants.
+struct Grant {
+    user: EndUser,
+    integrations: Vec<Integration>,
+    expires_at: OffsetDateTime,
+}
+
+/// The end user, the integrations and the expiry of a live portal token.
+fn lookup(store: &Store, token: &str) -> Result<Grant, ApiError> {
     let pt = store.portal_tokens.get(token).ok_or_else(invalid)?;
     if now() >= pt.expires_at {
         return Err(invalid());
@@ -35,7 +43,11 @@ fn lookup(store: &Store, token: &str) -> Result<(EndUser, Vec<Integration>), Api
         Some(name) => catalog::find(name).into_iter().collect(),
         None => catalog::all(),
     };
-    Ok((user, integrations))
+    Ok(Grant {
+        user,
+        integrations,
+        expires_at: pt.expires_at,
+    })
 }
 
 #[derive(Deserialize)]
@@ -51,16 +63,14 @@ pub async fn portal_page(
 ) -> Response {
     let token = q.token.unwrap_or_default();
     let store = state.store.lock().await;
-    let (user, integrations) = match lookup(&store, &token) {
+    let Grant {
+        user, integrations, ..
+    } = match lookup(&store, &token) {
         Ok(v) => v,
         Err(e) => return error(&headers, e),
     };
     let connected: Vec<String> = store
-        .connections
-        .iter()
-        .filter(|c| {
-            c.workspace_id == user.workspace_id && c.end_user_id.as_deref() == Some(&user.external_id)
-        })
+        .connections_of(&user)
         .map(|c| c.integration_name.clone())
         .collect();
     drop(store);
@@ -110,7 +120,11 @@ pub async fn portal_start(
     let token = values.get("token").cloned().unwrap_or_default();
     let wanted = values.get("integration").cloned().unwrap_or_default();
     let mut store = state.store.lock().await;
-    let (user, integrations) = match lookup(&store, &token) {
+    let Grant {
+        user,
+        integrations,
+        expires_at: portal_expires_at,
+    } = match lookup(&store, &token) {
         Ok(v) => v,
         Err(e) => return error(&headers, e),
     };
@@ -147,7 +161,8 @@ pub async fn portal_start(
         error: None,
         created_at: t,
         updated_at: t,
-        expires_at: t + TOKEN_TTL,
+        // A session started from the portal never outlives the portal link.
+        expires_at: (t + TOKEN_TTL).min(portal_expires_at),
         polls: 0,
     };
     store.tokens.insert(cst.clone(), session.id.clone());

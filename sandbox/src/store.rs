@@ -58,6 +58,27 @@ pub enum Scope {
     User,
 }
 
+impl Scope {
+    /// How narrow the scope is: a user's connection is more specific than a workspace's,
+    /// which is more specific than the organization's. Resolution prefers the narrowest.
+    pub fn specificity(self) -> u8 {
+        match self {
+            Scope::Organization => 0,
+            Scope::Workspace => 1,
+            Scope::User => 2,
+        }
+    }
+
+    /// The wire name, e.g. `WORKSPACE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Organization => "ORGANIZATION",
+            Scope::Workspace => "WORKSPACE",
+            Scope::User => "USER",
+        }
+    }
+}
+
 /// A connect session, created by `POST /api/v1/connect/token`.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -186,7 +207,9 @@ pub struct Connection {
     pub integration_name: String,
     pub kind: &'static str,
     pub scope: Scope,
-    pub workspace_id: String,
+    /// `None` for an organization-wide connection created without a workspace.
+    pub workspace_id: Option<String>,
+    /// The end user's external id.
     pub end_user_id: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -210,6 +233,41 @@ impl Connection {
             "createdAt": iso(self.created_at),
             "updatedAt": iso(self.updated_at),
         })
+    }
+
+    /// Whether two connections occupy the same slot, which only one may hold: same
+    /// integration, scope and `externalId`, and the same owner for that scope (the
+    /// organization, one workspace, or one end user of one workspace).
+    pub fn same_slot(&self, other: &Connection) -> bool {
+        self.integration_name == other.integration_name
+            && self.external_id == other.external_id
+            && self.scope == other.scope
+            && match self.scope {
+                Scope::Organization => true,
+                Scope::Workspace => self.workspace_id == other.workspace_id,
+                Scope::User => {
+                    self.workspace_id == other.workspace_id && self.end_user_id == other.end_user_id
+                }
+            }
+    }
+
+    /// Whether a caller working in `workspace_id`, on behalf of the end user whose
+    /// external id is `end_user_id` (if any), may use this connection.
+    pub fn visible_from(&self, workspace_id: &str, end_user_id: Option<&str>) -> bool {
+        let same_workspace = self.workspace_id.as_deref() == Some(workspace_id);
+        match self.scope {
+            Scope::Organization => true,
+            Scope::Workspace => same_workspace,
+            Scope::User => {
+                same_workspace && end_user_id.is_some() && self.end_user_id.as_deref() == end_user_id
+            }
+        }
+    }
+
+    /// Whether the connection is linked to `user` (same workspace, their external id).
+    pub fn belongs_to(&self, user: &EndUser) -> bool {
+        self.workspace_id.as_deref() == Some(user.workspace_id.as_str())
+            && self.end_user_id.as_deref() == Some(user.external_id.as_str())
     }
 }
 
@@ -265,29 +323,42 @@ impl Store {
         self.sessions.get_mut(id)
     }
 
-    /// Number of connections linked to an end user (by external id and workspace).
-    pub fn connection_count(&self, user: &EndUser) -> usize {
-        self.connections
-            .iter()
-            .filter(|c| {
-                c.workspace_id == user.workspace_id
-                    && c.end_user_id.as_deref() == Some(user.external_id.as_str())
-            })
-            .count()
+    /// The connections linked to an end user (by external id and workspace).
+    pub fn connections_of<'a>(&'a self, user: &'a EndUser) -> impl Iterator<Item = &'a Connection> {
+        self.connections.iter().filter(move |c| c.belongs_to(user))
     }
 
-    /// Inserts a connection, or updates the one with the same integration, workspace and
-    /// external id (reconnecting replaces credentials and keeps the id). Returns the id.
+    /// Number of connections linked to an end user.
+    pub fn connection_count(&self, user: &EndUser) -> usize {
+        self.connections_of(user).count()
+    }
+
+    /// Removes an end user with everything that hangs off them: their connections, their
+    /// portal tokens, and their unfinished connect sessions (which fail). Returns the end
+    /// user, or `None` if there is no such id.
+    pub fn remove_end_user(&mut self, id: &str, now: OffsetDateTime) -> Option<EndUser> {
+        let user = self.end_users.remove(id)?;
+        self.connections.retain(|c| !c.belongs_to(&user));
+        self.portal_tokens.retain(|_, t| t.end_user_id != user.id);
+        for session in self.sessions.values_mut() {
+            if session.workspace_id == user.workspace_id
+                && session.end_user_id.as_deref() == Some(user.external_id.as_str())
+            {
+                session.finish(now, Err("The end user was deleted.".into()));
+            }
+        }
+        Some(user)
+    }
+
+    /// Inserts a connection, or updates the one in the same slot (see
+    /// [`Connection::same_slot`]): reconnecting replaces credentials and keeps the id.
+    /// Returns the id.
     pub fn upsert_connection(&mut self, mut conn: Connection) -> String {
-        if let Some(existing) = self.connections.iter_mut().find(|c| {
-            c.integration_name == conn.integration_name
-                && c.workspace_id == conn.workspace_id
-                && c.external_id == conn.external_id
-        }) {
+        if let Some(existing) = self.connections.iter_mut().find(|c| c.same_slot(&conn)) {
             existing.display_name = conn.display_name;
             existing.credentials = conn.credentials;
             existing.end_user_id = conn.end_user_id.or(existing.end_user_id.take());
-            existing.scope = conn.scope;
+            existing.workspace_id = conn.workspace_id;
             existing.updated_at = conn.updated_at;
             return existing.id.clone();
         }

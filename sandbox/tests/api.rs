@@ -501,3 +501,873 @@ fn unknown_routes_and_methods() {
         "METHOD_NOT_ALLOWED",
     );
 }
+
+// ---- Connections created through the API, resolution and scope ----
+
+const OTHER_WORKSPACE: &str = "5a4d0b0e-0000-4000-8000-000000000002";
+const ALPHA_KEY: &str = "sk-alpha-secret-0123456789abcdef";
+
+/// The seed's `SECRET_TEXT` connection, in the default workspace.
+fn alpha_body() -> Value {
+    json!({
+        "type": "SECRET_TEXT",
+        "integrationName": "openai",
+        "externalId": "conn_project_alpha_openai",
+        "displayName": "Project Alpha OpenAI",
+        "workspaceId": WORKSPACE,
+        "secretText": ALPHA_KEY,
+    })
+}
+
+/// `base` with `extra`'s keys set (a `null` removes the key).
+fn with(base: &Value, extra: Value) -> Value {
+    let mut body = base.clone();
+    for (k, v) in extra.as_object().unwrap() {
+        if v.is_null() {
+            body.as_object_mut().unwrap().remove(k);
+        } else {
+            body[k] = v.clone();
+        }
+    }
+    body
+}
+
+/// The `details.fields[].path` of a validation error.
+fn paths(body: &Value) -> Vec<String> {
+    body["details"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no field details in {body}"))
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Creates a connection; panics unless 201. Returns the connection object.
+fn create(sb: &Sandbox, body: Value) -> Value {
+    let res = sb.post("/connections", body);
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().unwrap();
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        1,
+        "exactly {{connection}}: {body}"
+    );
+    body["connection"].clone()
+}
+
+fn resolve(sb: &Sandbox, body: Value) -> reqwest::blocking::Response {
+    sb.post("/connections/resolve", body)
+}
+
+/// Resolves; panics unless 200. Returns the connection's id.
+fn resolved_id(sb: &Sandbox, body: Value) -> String {
+    let res = resolve(sb, body);
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().unwrap();
+    body["connection"]["id"].as_str().unwrap().to_owned()
+}
+
+fn register(sb: &Sandbox, workspace: &str, external_id: &str) -> String {
+    let res = sb.post(
+        "/end-users",
+        json!({"workspaceId": workspace, "externalId": external_id}),
+    );
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().unwrap();
+    body["endUser"]["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn create_connections_of_every_form_type_and_never_return_secrets() {
+    let sb = Sandbox::start();
+    let alpha = create(&sb, alpha_body());
+    assert_eq!(alpha["type"], "SECRET_TEXT");
+    assert_eq!(alpha["status"], "ACTIVE");
+    assert_eq!(
+        alpha["scope"], "WORKSPACE",
+        "a workspace and no end user: WORKSPACE"
+    );
+    assert_eq!(alpha["workspaceId"], WORKSPACE);
+    assert_eq!(alpha["endUserId"], Value::Null);
+    assert_eq!(alpha["externalId"], "conn_project_alpha_openai");
+    assert_eq!(alpha["displayName"], "Project Alpha OpenAI");
+    assert_eq!(alpha["integrationName"], "openai");
+    assert!(alpha["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    let smtp = create(
+        &sb,
+        json!({"type": "BASIC_AUTH", "integrationName": "smtp", "externalId": "mail",
+               "displayName": "Mail", "workspaceId": WORKSPACE,
+               "username": "mailer", "password": "hunter22-basic"}),
+    );
+    assert_eq!(smtp["type"], "BASIC_AUTH");
+
+    let zendesk = create(
+        &sb,
+        json!({"type": "CUSTOM_AUTH", "integrationName": "zendesk", "externalId": "support",
+               "displayName": "Support", "scope": "ORGANIZATION",
+               "props": {"subdomain": "acme", "email": "agent@acme.test", "apiToken": "zd-token-custom"}}),
+    );
+    assert_eq!(zendesk["type"], "CUSTOM_AUTH");
+    assert_eq!(zendesk["scope"], "ORGANIZATION");
+    assert_eq!(zendesk["workspaceId"], Value::Null);
+
+    // Without a workspace a connection is organization-wide.
+    let org = create(
+        &sb,
+        with(
+            &alpha_body(),
+            json!({"externalId": "org-openai", "workspaceId": null}),
+        ),
+    );
+    assert_eq!(org["scope"], "ORGANIZATION");
+
+    // Secrets are stored, never returned: not on create (above), list, get, resolve or
+    // the end user's view.
+    let user = register(&sb, WORKSPACE, "cust-1");
+    create(
+        &sb,
+        with(
+            &alpha_body(),
+            json!({"externalId": "cust-1-openai", "endUserId": "cust-1", "secretText": "sk-user-secret-0123456789"}),
+        ),
+    );
+    let mut seen = String::new();
+    for path in [
+        "/connections".to_owned(),
+        format!("/connections?id={}", alpha["id"].as_str().unwrap()),
+        format!("/end-users/{user}"),
+    ] {
+        seen += &sb.get(&path).text().unwrap();
+    }
+    seen += &resolve(
+        &sb,
+        json!({"integrationName": "openai", "workspaceId": WORKSPACE, "externalId": "conn_project_alpha_openai"}),
+    )
+    .text()
+    .unwrap();
+    assert!(seen.contains("conn_project_alpha_openai") && seen.contains("cust-1-openai"));
+    for secret in [
+        ALPHA_KEY,
+        "hunter22-basic",
+        "zd-token-custom",
+        "sk-user-secret",
+        "secretText",
+        "password",
+        "apiToken",
+    ] {
+        assert!(!seen.contains(secret), "{secret} leaked");
+    }
+    assert_eq!(sb.connections().len(), 5);
+}
+
+#[test]
+fn bad_connection_bodies_are_400_with_every_field_and_store_nothing() {
+    let sb = Sandbox::start();
+    register(&sb, WORKSPACE, "cust-1");
+    let body = assert_error(sb.post("/connections", json!({})), 400, "VALIDATION_ERROR");
+    assert_eq!(
+        paths(&body),
+        ["type", "externalId", "displayName", "integrationName"]
+    );
+
+    let alpha = alpha_body();
+    let smtp = json!({"type": "BASIC_AUTH", "integrationName": "smtp", "externalId": "mail",
+                      "displayName": "Mail", "workspaceId": WORKSPACE});
+    let zendesk = json!({"type": "CUSTOM_AUTH", "integrationName": "zendesk", "externalId": "z",
+                         "displayName": "Z", "workspaceId": WORKSPACE});
+    let props = json!({"subdomain": "acme", "email": "a@acme.test", "apiToken": "t"});
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        // What each type needs.
+        (with(&alpha, json!({"secretText": null})), vec!["secretText"]),
+        (with(&alpha, json!({"secretText": " \n "})), vec!["secretText"]),
+        (smtp.clone(), vec!["username", "password"]),
+        (
+            with(&smtp, json!({"username": "u", "password": ""})),
+            vec!["password"],
+        ),
+        (zendesk.clone(), vec!["props"]),
+        (
+            with(
+                &zendesk,
+                json!({"props": {"subdomain": "acme", "email": "a@acme.test"}}),
+            ),
+            vec!["props.apiToken"],
+        ),
+        (
+            with(&zendesk, json!({"props": with(&props, json!({"region": "eu"}))})),
+            vec!["props.region"],
+        ),
+        (
+            with(&zendesk, json!({"props": with(&props, json!({"subdomain": 7}))})),
+            vec!["props.subdomain"],
+        ),
+        // Credentials of another type, and types the API does not take.
+        (with(&alpha, json!({"password": "x"})), vec!["password"]),
+        (with(&alpha, json!({"props": props})), vec!["props"]),
+        (
+            with(
+                &smtp,
+                json!({"username": "u", "password": "p", "accessToken": "at"}),
+            ),
+            vec!["accessToken"],
+        ),
+        (with(&alpha, json!({"type": "OAUTH2"})), vec!["type"]),
+        (with(&alpha, json!({"type": "PLATFORM_OAUTH2"})), vec!["type"]),
+        (with(&alpha, json!({"type": "MAGIC"})), vec!["type"]),
+        // The type must be the integration's.
+        (with(&alpha, json!({"integrationName": "smtp"})), vec!["type"]),
+        // Scope, workspace and end user must agree.
+        (with(&alpha, json!({"workspaceId": "nope"})), vec!["workspaceId"]),
+        (with(&alpha, json!({"scope": "USER"})), vec!["endUserId"]),
+        (
+            with(&alpha, json!({"scope": "WORKSPACE", "workspaceId": null})),
+            vec!["workspaceId"],
+        ),
+        (
+            with(&alpha, json!({"endUserId": "cust-1", "workspaceId": null})),
+            vec!["workspaceId"],
+        ),
+        (
+            with(&alpha, json!({"endUserId": "cust-1", "scope": "WORKSPACE"})),
+            vec!["endUserId"],
+        ),
+        (with(&alpha, json!({"scope": "GALAXY"})), vec!["scope"]),
+        (
+            with(&alpha, json!({"authMethodKey": "oauth"})),
+            vec!["authMethodKey"],
+        ),
+        (
+            with(&alpha, json!({"externalId": "x".repeat(256)})),
+            vec!["externalId"],
+        ),
+        (with(&alpha, json!({"displayName": 5})), vec!["displayName"]),
+    ];
+    for (body, expected) in cases {
+        let err = assert_error(sb.post("/connections", body.clone()), 400, "VALIDATION_ERROR");
+        assert_eq!(paths(&err), expected, "for {body}");
+        assert!(!err.to_string().contains(ALPHA_KEY), "no secret echoed");
+    }
+
+    assert_error(
+        sb.post(
+            "/connections",
+            with(&alpha, json!({"integrationName": "myspace"})),
+        ),
+        404,
+        "INTEGRATION_NOT_FOUND",
+    );
+    assert_error(
+        sb.post("/connections", with(&alpha, json!({"endUserId": "nobody"}))),
+        404,
+        "END_USER_NOT_FOUND",
+    );
+    // cust-1 exists, but in the other workspace there is no such end user.
+    assert_error(
+        sb.post(
+            "/connections",
+            with(
+                &alpha,
+                json!({"endUserId": "cust-1", "workspaceId": OTHER_WORKSPACE}),
+            ),
+        ),
+        404,
+        "END_USER_NOT_FOUND",
+    );
+    assert_error(
+        sb.api(Method::POST, "/connections")
+            .header("content-type", "text/plain")
+            .body("SECRET_TEXT")
+            .send()
+            .unwrap(),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+    );
+    assert_error(
+        sb.http
+            .post(format!("{}/api/v1/connections", sb.connect))
+            .json(&alpha)
+            .send()
+            .unwrap(),
+        401,
+        "UNAUTHORIZED",
+    );
+    assert!(sb.connections().is_empty(), "nothing was stored");
+}
+
+#[test]
+fn duplicate_external_ids_conflict_only_within_one_scope() {
+    let sb = Sandbox::start();
+    register(&sb, WORKSPACE, "cust-1");
+    register(&sb, WORKSPACE, "cust-2");
+    let first = create(&sb, alpha_body());
+    let body = assert_error(sb.post("/connections", alpha_body()), 409, "DUPLICATE");
+    assert_eq!(body["details"]["existingConnectionId"], first["id"]);
+    // Another display name or secret does not make it another connection.
+    assert_error(
+        sb.post(
+            "/connections",
+            with(
+                &alpha_body(),
+                json!({"displayName": "Again", "secretText": "sk-another-0123456789"}),
+            ),
+        ),
+        409,
+        "DUPLICATE",
+    );
+    assert_eq!(sb.connections().len(), 1);
+
+    // Same externalId, another slot: another workspace, the organization scope, another
+    // integration, each end user once.
+    create(&sb, with(&alpha_body(), json!({"workspaceId": OTHER_WORKSPACE})));
+    create(&sb, with(&alpha_body(), json!({"scope": "ORGANIZATION"})));
+    create(
+        &sb,
+        json!({"type": "BASIC_AUTH", "integrationName": "smtp", "externalId": "conn_project_alpha_openai",
+               "displayName": "Mail", "workspaceId": WORKSPACE, "username": "u", "password": "p"}),
+    );
+    for user in ["cust-1", "cust-2"] {
+        create(&sb, with(&alpha_body(), json!({"endUserId": user})));
+    }
+    assert_eq!(sb.connections().len(), 6);
+
+    // The organization scope is one slot whatever the workspace.
+    assert_error(
+        sb.post(
+            "/connections",
+            with(
+                &alpha_body(),
+                json!({"scope": "ORGANIZATION", "workspaceId": OTHER_WORKSPACE}),
+            ),
+        ),
+        409,
+        "DUPLICATE",
+    );
+    assert_error(
+        sb.post(
+            "/connections",
+            with(&alpha_body(), json!({"endUserId": "cust-1"})),
+        ),
+        409,
+        "DUPLICATE",
+    );
+    assert_eq!(sb.connections().len(), 6, "conflicts store nothing");
+
+    // A deleted connection frees its slot.
+    let res = sb
+        .api(
+            Method::DELETE,
+            &format!("/connections/{}", first["id"].as_str().unwrap()),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let again = create(&sb, alpha_body());
+    assert_ne!(again["id"], first["id"]);
+}
+
+#[test]
+fn resolve_by_external_id_follows_the_scope_rules() {
+    let sb = Sandbox::start();
+    let alpha = create(&sb, alpha_body());
+    let id = alpha["id"].as_str().unwrap();
+    let ask = |workspace: &str| {
+        json!({"integrationName": "openai", "workspaceId": workspace,
+               "externalId": "conn_project_alpha_openai"})
+    };
+    let res = resolve(&sb, ask(WORKSPACE));
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body, json!({ "connection": alpha }));
+
+    // Another workspace may not use a WORKSPACE-scoped connection.
+    let body = assert_error(resolve(&sb, ask(OTHER_WORKSPACE)), 403, "SCOPE_DENIED");
+    assert_eq!(body["details"]["scope"], "WORKSPACE");
+    assert!(!body.to_string().contains(id), "no id for a denied caller");
+
+    // workspaceId is required; externalId or endUserId too.
+    let body = assert_error(
+        resolve(&sb, with(&ask(WORKSPACE), json!({"workspaceId": null}))),
+        400,
+        "VALIDATION_ERROR",
+    );
+    assert_eq!(paths(&body), ["workspaceId"]);
+    let body = assert_error(
+        resolve(&sb, with(&ask(WORKSPACE), json!({"workspaceId": "w-1"}))),
+        400,
+        "VALIDATION_ERROR",
+    );
+    assert_eq!(paths(&body), ["workspaceId"]);
+    let body = assert_error(
+        resolve(&sb, json!({"workspaceId": WORKSPACE})),
+        400,
+        "VALIDATION_ERROR",
+    );
+    assert_eq!(paths(&body), ["integrationName", "externalId"]);
+    assert_error(
+        resolve(&sb, with(&ask(WORKSPACE), json!({"externalId": 7}))),
+        400,
+        "VALIDATION_ERROR",
+    );
+
+    // Unknown names.
+    assert_error(
+        resolve(
+            &sb,
+            with(&ask(WORKSPACE), json!({"externalId": "conn_project_beta"})),
+        ),
+        404,
+        "CONNECTION_NOT_FOUND",
+    );
+    assert_error(
+        resolve(&sb, with(&ask(WORKSPACE), json!({"integrationName": "smtp"}))),
+        404,
+        "CONNECTION_NOT_FOUND",
+    );
+    assert_error(
+        resolve(&sb, with(&ask(WORKSPACE), json!({"integrationName": "myspace"}))),
+        404,
+        "INTEGRATION_NOT_FOUND",
+    );
+
+    // An organization-wide connection resolves from any workspace; where a narrower one
+    // with the same externalId is visible, the narrower one wins.
+    let org = create(&sb, with(&alpha_body(), json!({"scope": "ORGANIZATION"})));
+    assert_eq!(
+        resolved_id(&sb, ask(OTHER_WORKSPACE)),
+        org["id"].as_str().unwrap()
+    );
+    assert_eq!(resolved_id(&sb, ask(WORKSPACE)), id);
+}
+
+#[test]
+fn user_scoped_connections_resolve_for_their_end_user_only() {
+    let sb = Sandbox::start();
+    register(&sb, WORKSPACE, "cust-1");
+    register(&sb, WORKSPACE, "cust-2");
+    let mine = create(
+        &sb,
+        with(
+            &alpha_body(),
+            json!({"externalId": "cust-1-openai", "endUserId": "cust-1"}),
+        ),
+    );
+    assert_eq!(mine["scope"], "USER");
+    assert_eq!(mine["endUserId"], "cust-1");
+    let by_user = |user: &str, workspace: &str| json!({"integrationName": "openai", "workspaceId": workspace, "endUserId": user});
+    assert_eq!(
+        resolved_id(&sb, by_user("cust-1", WORKSPACE)),
+        mine["id"].as_str().unwrap()
+    );
+    let by_id = json!({"integrationName": "openai", "workspaceId": WORKSPACE, "externalId": "cust-1-openai"});
+    assert_eq!(
+        resolved_id(&sb, with(&by_id, json!({"endUserId": "cust-1"}))),
+        mine["id"].as_str().unwrap()
+    );
+
+    // Without the end user, as another end user, or from another workspace: denied.
+    assert_error(resolve(&sb, by_id.clone()), 403, "SCOPE_DENIED");
+    assert_error(
+        resolve(&sb, with(&by_id, json!({"endUserId": "cust-2"}))),
+        403,
+        "SCOPE_DENIED",
+    );
+    let body = assert_error(
+        resolve(&sb, by_user("cust-1", OTHER_WORKSPACE)),
+        403,
+        "SCOPE_DENIED",
+    );
+    assert_eq!(body["details"]["scope"], "USER");
+    // An end user without an openai connection, and another integration.
+    assert_error(
+        resolve(&sb, by_user("cust-2", WORKSPACE)),
+        404,
+        "CONNECTION_NOT_FOUND",
+    );
+    assert_error(
+        resolve(
+            &sb,
+            with(&by_user("cust-1", WORKSPACE), json!({"integrationName": "smtp"})),
+        ),
+        404,
+        "CONNECTION_NOT_FOUND",
+    );
+
+    // Several of one end user's connections: the latest one.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let newer = create(
+        &sb,
+        with(
+            &alpha_body(),
+            json!({"externalId": "cust-1-openai-2", "endUserId": "cust-1"}),
+        ),
+    );
+    assert_eq!(
+        resolved_id(&sb, by_user("cust-1", WORKSPACE)),
+        newer["id"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn portal_connections_are_linked_to_the_end_user_and_resolve_by_end_user_id() {
+    let sb = Sandbox::start();
+    let id = register(&sb, WORKSPACE, "user_456");
+    let portal: Value = sb
+        .post(&format!("/end-users/{id}/connect-token"), json!({}))
+        .json()
+        .unwrap();
+    let eut = portal["token"].as_str().unwrap();
+    // One portal token, two different integrations.
+    let mut made = Vec::new();
+    for (integration, fields) in [
+        ("openai", vec![("secretText", "sk-portal-0123456789abcdef")]),
+        ("smtp", vec![("username", "mailer"), ("password", "pw-portal")]),
+    ] {
+        let res = sb
+            .http
+            .post(format!("{}/connect/portal/start", sb.connect))
+            .form(&[("token", eut), ("integration", integration)])
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let cst = common::query_param(&common::location(&res), "token").unwrap();
+        let mut form = vec![("token", cst.as_str())];
+        form.extend(fields);
+        let res = sb
+            .http
+            .post(format!("{}/connect/submit", sb.connect))
+            .form(&form)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let config = common::finish_config(&res.text().unwrap());
+        assert_eq!(config["message"]["type"], "weavz-connect-result");
+        assert_eq!(config["message"]["status"], "success");
+        assert_eq!(config["message"]["integrationName"], integration);
+        assert_eq!(config["message"]["endUserId"], "user_456");
+        made.push(config["message"]["connectionId"].as_str().unwrap().to_owned());
+    }
+    for (integration, expected) in ["openai", "smtp"].iter().zip(&made) {
+        let got = resolved_id(
+            &sb,
+            json!({"integrationName": integration, "workspaceId": WORKSPACE, "endUserId": "user_456"}),
+        );
+        assert_eq!(&got, expected);
+    }
+    let user: Value = sb.get(&format!("/end-users/{id}")).json().unwrap();
+    assert_eq!(user["endUser"]["connectionCount"], 2);
+    let listed: Vec<&str> = user["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, made.iter().map(String::as_str).collect::<Vec<_>>());
+    let filtered: Value = sb.get("/connections?endUserId=user_456").json().unwrap();
+    assert_eq!(filtered["total"], 2);
+}
+
+#[test]
+fn deleting_an_end_user_deletes_their_connections() {
+    let sb = Sandbox::start();
+    let gone = register(&sb, WORKSPACE, "cust-1");
+    register(&sb, WORKSPACE, "cust-2");
+    let theirs = create(
+        &sb,
+        with(&alpha_body(), json!({"externalId": "c1", "endUserId": "cust-1"})),
+    );
+    let others = create(
+        &sb,
+        with(&alpha_body(), json!({"externalId": "c2", "endUserId": "cust-2"})),
+    );
+    let shared = create(&sb, alpha_body());
+    let portal: Value = sb
+        .post(&format!("/end-users/{gone}/connect-token"), json!({}))
+        .json()
+        .unwrap();
+    let (pending, _) = sb.token("openai", json!({"endUserId": "cust-1"}));
+
+    let res = sb
+        .api(Method::DELETE, &format!("/end-users/{gone}"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().unwrap(), json!({"deleted": true, "id": gone}));
+
+    let left: Vec<Value> = sb.connections().into_iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(left, [others["id"].clone(), shared["id"].clone()]);
+    assert_error(
+        sb.get(&format!("/connections?id={}", theirs["id"].as_str().unwrap())),
+        404,
+        "CONNECTION_NOT_FOUND",
+    );
+    assert_error(sb.get(&format!("/end-users/{gone}")), 404, "END_USER_NOT_FOUND");
+    assert_error(
+        sb.api(Method::DELETE, &format!("/end-users/{gone}"))
+            .send()
+            .unwrap(),
+        404,
+        "END_USER_NOT_FOUND",
+    );
+    assert_error(
+        sb.api(Method::DELETE, "/end-users/nope").send().unwrap(),
+        404,
+        "END_USER_NOT_FOUND",
+    );
+    // Their portal link and their unfinished session stop working.
+    let page = sb
+        .http
+        .get(portal["connectUrl"].as_str().unwrap())
+        .header("accept", "application/json")
+        .send()
+        .unwrap();
+    assert_error(page, 401, "INVALID_TOKEN");
+    let poll = sb.poll(&pending);
+    assert_eq!(poll["status"], "FAILED");
+    assert!(poll["error"].as_str().unwrap().contains("deleted"), "{poll}");
+    assert_error(
+        resolve(
+            &sb,
+            json!({"integrationName": "openai", "workspaceId": WORKSPACE, "endUserId": "cust-1"}),
+        ),
+        404,
+        "CONNECTION_NOT_FOUND",
+    );
+    // The external id is free again.
+    register(&sb, WORKSPACE, "cust-1");
+}
+
+#[test]
+fn portal_token_lifetimes() {
+    let sb = Sandbox::start();
+    let id = register(&sb, WORKSPACE, "cust-1");
+    let path = format!("/end-users/{id}/connect-token");
+    let expires_in = |body: Value| -> i64 {
+        let res = sb.post(&path, body);
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().unwrap();
+        let at = time::OffsetDateTime::parse(
+            body["expiresAt"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        (at - time::OffsetDateTime::now_utc()).whole_seconds()
+    };
+    let near = |got: i64, want: i64| assert!((want - 60..=want).contains(&got), "{got} vs {want}");
+    near(expires_in(json!({})), 604_800);
+    near(expires_in(json!({"expiresIn": 3600})), 3600);
+    near(expires_in(json!({"expiresIn": 2_592_000})), 2_592_000);
+    for bad in [json!(3599), json!(2_592_001), json!(-1), json!(0)] {
+        let body = assert_error(
+            sb.post(&path, json!({ "expiresIn": bad })),
+            400,
+            "VALIDATION_ERROR",
+        );
+        assert_eq!(paths(&body), ["expiresIn"], "{bad}");
+    }
+    for bad in [json!("3600"), json!(3600.5), json!(1e30)] {
+        let body = assert_error(
+            sb.post(&path, json!({ "expiresIn": bad })),
+            400,
+            "VALIDATION_ERROR",
+        );
+        assert_eq!(paths(&body), ["expiresIn"], "{bad}");
+    }
+
+    // A session started from a one-hour portal link ends with the link, not 4 hours later.
+    let portal: Value = sb.post(&path, json!({"expiresIn": 3600})).json().unwrap();
+    let res = sb
+        .http
+        .post(format!("{}/connect/portal/start", sb.connect))
+        .form(&[
+            ("token", portal["token"].as_str().unwrap()),
+            ("integration", "github"),
+        ])
+        .send()
+        .unwrap();
+    let cst = common::query_param(&common::location(&res), "token").unwrap();
+    let session: Value = sb.get(&format!("/connect/session/{cst}")).json().unwrap();
+    assert_eq!(session["session"]["expiresAt"], portal["expiresAt"]);
+    assert_eq!(session["session"]["endUserId"], "cust-1");
+    assert_eq!(session["session"]["scope"], "USER");
+}
+
+// ---- The demo host backend's multi-tenant endpoints ----
+
+fn host_post(sb: &Sandbox, path: &str, body: Value) -> reqwest::blocking::Response {
+    sb.http
+        .post(format!("{}{path}", sb.host))
+        .json(&body)
+        .send()
+        .unwrap()
+}
+
+fn host_get(sb: &Sandbox, path: &str) -> Value {
+    let res = sb.http.get(format!("{}{path}", sb.host)).send().unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.json().unwrap()
+}
+
+fn end_users(sb: &Sandbox) -> Vec<Value> {
+    let body: Value = sb
+        .get(&format!("/end-users?workspaceId={WORKSPACE}"))
+        .json()
+        .unwrap();
+    body["endUsers"].as_array().unwrap().clone()
+}
+
+#[test]
+fn demo_host_mints_portal_tokens_for_end_users_by_external_id() {
+    let sb = Sandbox::start();
+    let res = host_post(
+        &sb,
+        "/api/end-user-connect-token",
+        json!({"endUserId": "tenant-a", "integration": "slack", "displayName": "Tenant A"}),
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let first: Value = res.json().unwrap();
+    assert!(
+        !first.to_string().contains(&sb.api_key),
+        "the key stays on the server"
+    );
+    let eut = first["token"].as_str().unwrap();
+    assert!(eut.starts_with("eut_"));
+    assert_eq!(
+        first["connectUrl"],
+        format!("{}/connect/portal?token={eut}", sb.connect)
+    );
+    assert!(first["expiresAt"].as_str().is_some());
+    assert_eq!(first["endUserId"], "tenant-a");
+    let users = end_users(&sb);
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["externalId"], "tenant-a");
+    assert_eq!(users[0]["displayName"], "Tenant A");
+
+    // The token is for Slack only.
+    let html = sb
+        .http
+        .get(first["connectUrl"].as_str().unwrap())
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("aria-label=\"Connect Slack\""));
+    assert!(!html.contains("aria-label=\"Connect OpenAI\""));
+
+    // A known end user is found, not registered twice; `integrationName` works too.
+    let res = host_post(
+        &sb,
+        "/api/end-user-connect-token",
+        json!({"endUserId": "tenant-a", "integrationName": "openai", "expiresIn": 3600}),
+    );
+    assert_eq!(res.status(), 200);
+    let second: Value = res.json().unwrap();
+    assert_ne!(second["token"], first["token"]);
+    assert_eq!(end_users(&sb).len(), 1);
+    // Both tokens work.
+    for token in [&first, &second] {
+        let res = sb.http.get(token["connectUrl"].as_str().unwrap()).send().unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let listed = host_get(&sb, "/api/end-users");
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["endUsers"][0]["externalId"], "tenant-a");
+
+    // Many end users: the one asked for is found past the first page of the listing.
+    for n in 0..205 {
+        register(&sb, WORKSPACE, &format!("bulk-{n}"));
+    }
+    let res = host_post(
+        &sb,
+        "/api/end-user-connect-token",
+        json!({"endUserId": "bulk-204", "integration": "slack"}),
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(end_users(&sb).len(), 50, "the API's page size");
+    let total: Value = sb
+        .get(&format!("/end-users?workspaceId={WORKSPACE}"))
+        .json()
+        .unwrap();
+    assert_eq!(total["total"], 206);
+}
+
+#[test]
+fn demo_host_end_user_token_bad_input_registers_no_one() {
+    let sb = Sandbox::start();
+    let cases = [
+        (json!({}), 400, "VALIDATION_ERROR"),
+        (json!({"endUserId": ""}), 400, "VALIDATION_ERROR"),
+        (json!({"endUserId": 42}), 400, "VALIDATION_ERROR"),
+        (
+            json!({"endUserId": "t", "expiresIn": 60}),
+            400,
+            "VALIDATION_ERROR",
+        ),
+        (
+            json!({"endUserId": "t", "expiresIn": "week"}),
+            400,
+            "VALIDATION_ERROR",
+        ),
+        (
+            json!({"endUserId": "t", "integration": "myspace"}),
+            404,
+            "INTEGRATION_NOT_FOUND",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let res = host_post(&sb, "/api/end-user-connect-token", body.clone());
+        assert_eq!(res.status(), status, "{body}");
+        let got: Value = res.json().unwrap();
+        assert_eq!(got["code"], code, "{body}");
+        assert!(got["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+    let res = sb
+        .http
+        .post(format!("{}/api/end-user-connect-token", sb.host))
+        .body("endUserId=t")
+        .send()
+        .unwrap();
+    assert_error(res, 415, "UNSUPPORTED_MEDIA_TYPE");
+    assert!(end_users(&sb).is_empty(), "nobody was registered");
+}
+
+#[test]
+fn demo_host_lists_connections_per_end_user() {
+    let sb = Sandbox::start();
+    register(&sb, WORKSPACE, "tenant-a");
+    register(&sb, WORKSPACE, "tenant-b");
+    let a = create(
+        &sb,
+        with(&alpha_body(), json!({"externalId": "a", "endUserId": "tenant-a"})),
+    );
+    create(
+        &sb,
+        with(&alpha_body(), json!({"externalId": "b", "endUserId": "tenant-b"})),
+    );
+    create(&sb, alpha_body());
+    create(
+        &sb,
+        with(
+            &alpha_body(),
+            json!({"externalId": "elsewhere", "workspaceId": OTHER_WORKSPACE}),
+        ),
+    );
+
+    // Unchanged without filters: the demo workspace's connections.
+    let all = host_get(&sb, "/api/connections");
+    assert_eq!(all["total"], 3);
+    let mine = host_get(&sb, "/api/connections?endUserId=tenant-a");
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["connections"][0]["id"], a["id"]);
+    let none = host_get(&sb, "/api/connections?endUserId=tenant-a&integrationName=slack");
+    assert_eq!(none["total"], 0);
+    let nobody = host_get(&sb, "/api/connections?endUserId=tenant%20c");
+    assert_eq!(nobody["total"], 0);
+    let res = sb
+        .http
+        .get(format!("{}/api/connections?endUserId=a&endUserId=b", sb.host))
+        .send()
+        .unwrap();
+    assert_error(res, 400, "VALIDATION_ERROR");
+}

@@ -1,5 +1,5 @@
 //! End users: `POST /api/v1/end-users`, `GET /api/v1/end-users[/:id]`,
-//! `POST /api/v1/end-users/:id/connect-token`.
+//! `DELETE /api/v1/end-users/:id`, `POST /api/v1/end-users/:id/connect-token`.
 
 use axum::Json;
 use axum::extract::State;
@@ -100,7 +100,8 @@ pub async fn list(
         .values()
         .filter(|u| u.workspace_id == workspace_id)
         .collect();
-    users.sort_by_key(|u| u.created_at);
+    // Ties broken by id, so that pages never overlap or skip.
+    users.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let total = users.len();
     let page: Vec<Value> = users
         .into_iter()
@@ -119,18 +120,21 @@ fn user_not_found(id: &str) -> ApiError {
 pub async fn get(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result<Json<Value>, ApiError> {
     let store = state.store.lock().await;
     let user = store.end_users.get(&id).ok_or_else(|| user_not_found(&id))?;
-    let connections: Vec<Value> = store
-        .connections
-        .iter()
-        .filter(|c| {
-            c.workspace_id == user.workspace_id && c.end_user_id.as_deref() == Some(&user.external_id)
-        })
-        .map(|c| c.json())
-        .collect();
+    let connections: Vec<Value> = store.connections_of(user).map(|c| c.json()).collect();
     Ok(Json(json!({
         "endUser": user.json(connections.len()),
         "connections": connections,
     })))
+}
+
+/// `DELETE /api/v1/end-users/:id` → `{ deleted: true, id }`. The end user's connections
+/// and portal tokens go with them, and their unfinished connect sessions fail.
+pub async fn delete(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result<Json<Value>, ApiError> {
+    let mut store = state.store.lock().await;
+    store
+        .remove_end_user(&id, now())
+        .ok_or_else(|| user_not_found(&id))?;
+    Ok(Json(json!({ "deleted": true, "id": id })))
 }
 
 #[derive(Deserialize, Default)]

@@ -25,12 +25,13 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route("/connect/session/poll", post(connect::poll))
         .route("/connect/session/{id}", get(connect::get_session))
         .route("/end-users", post(end_users::create).get(end_users::list))
-        .route("/end-users/{id}", get(end_users::get))
+        .route("/end-users/{id}", get(end_users::get).delete(end_users::delete))
         .route(
             "/end-users/{id}/connect-token",
             post(end_users::create_portal_token),
         )
-        .route("/connections", get(connections::list))
+        .route("/connections", get(connections::list).post(connections::create))
+        .route("/connections/resolve", post(connections::resolve))
         .route("/connections/{id}", axum::routing::delete(connections::delete))
         .route_layer(middleware::from_fn_with_state(state, extract::require_api_key));
     Router::new()

@@ -25,6 +25,27 @@ pub fn check_text(v: &mut Validation, path: &str, value: Option<&str>, max: usiz
     }
 }
 
+/// A required secret of at most `max` characters. Unlike [`check_text`] it allows line
+/// breaks (keys and certificates span lines) and keeps the value exactly as given; it
+/// must not be blank. Messages never repeat the value.
+pub fn check_secret(v: &mut Validation, path: &str, value: Option<&str>, max: usize) -> Option<String> {
+    match value {
+        None => {
+            v.push(path, "is required");
+            None
+        }
+        Some(s) if s.trim().is_empty() => {
+            v.push(path, "must not be empty");
+            None
+        }
+        Some(s) if s.chars().count() > max => {
+            v.push(path, format!("must be at most {max} characters"));
+            None
+        }
+        Some(s) => Some(s.to_owned()),
+    }
+}
+
 /// A required UUID, returned in its canonical lowercase form.
 pub fn check_uuid(v: &mut Validation, path: &str, value: Option<&str>) -> Option<String> {
     match value {
@@ -85,6 +106,23 @@ mod tests {
         assert_eq!(check_uuid(&mut v, "w", Some(id)).unwrap(), id.to_lowercase());
         assert!(check_uuid(&mut v, "w", Some("5a4d0b0e00004000800000000000000l")).is_none());
         assert!(!v.is_empty());
+    }
+
+    #[test]
+    fn secrets_keep_their_exact_value() {
+        let mut v = Validation::default();
+        let pem = "-----BEGIN KEY-----\nabc\n-----END KEY-----\n";
+        assert_eq!(check_secret(&mut v, "s", Some(pem), 100).as_deref(), Some(pem));
+        assert_eq!(
+            check_secret(&mut v, "s", Some(" k "), 100).as_deref(),
+            Some(" k ")
+        );
+        assert!(v.is_empty());
+        assert!(check_secret(&mut v, "s", Some(" \n"), 100).is_none());
+        assert!(check_secret(&mut v, "s", None, 100).is_none());
+        assert!(check_secret(&mut v, "s", Some("toolong"), 3).is_none());
+        let err = v.finish().unwrap_err();
+        assert_eq!(err.details.unwrap()["fields"].as_array().unwrap().len(), 3);
     }
 
     #[test]

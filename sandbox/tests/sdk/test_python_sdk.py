@@ -4,7 +4,10 @@ Run by `cargo xtask test` inside a virtualenv that has requirements.txt installe
 WEAVZ_SANDBOX_BIN names the binary to start.
 """
 
+import html
+import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -128,6 +131,150 @@ class PythonSdkAgainstSandbox(unittest.TestCase):
             bad.connections.list()
         bad.close()
         self.assertEqual((ctx.exception.status, ctx.exception.code), (401, "UNAUTHORIZED"))
+
+
+# The workspace the seed's examples use; the sandbox accepts any workspace UUID.
+SEED_WORKSPACE = "550e8400-e29b-41d4-a716-446655440000"
+OTHER_WORKSPACE = "5a4d0b0e-0000-4000-8000-0000000000ff"
+ALPHA_KEY = "sk-proj-alpha-0123456789abcdef"
+
+
+def authorize_in_portal(connect_url, integration):
+    """What the end user does in the portal popup: pick the integration, approve it at
+    the provider. Returns the finish page's weavz-connect-result message."""
+    with httpx.Client(follow_redirects=False) as http:
+        portal = http.get(connect_url)
+        assert portal.status_code == 200, portal.text
+        token = re.search(r'name="token" value="([^"]+)"', portal.text).group(1)
+        start = http.post(connect_url.split("/connect/portal")[0] + "/connect/portal/start",
+                          data={"token": html.unescape(token), "integration": integration})
+        assert start.status_code == 303, start.text
+        to_provider = http.get(start.headers["location"])
+        assert to_provider.status_code == 302, to_provider.text
+        authorize = to_provider.headers["location"]
+        consent = http.get(authorize)
+        assert consent.status_code == 200, consent.text
+        request = re.search(r'name="request" value="([^"]+)"', consent.text).group(1)
+        action = re.search(r'action="([^"]+)"', consent.text).group(1)
+        provider = authorize.split("/oauth/")[0]
+        decided = http.post(provider + html.unescape(action),
+                            data={"request": html.unescape(request), "decision": "approve"})
+        assert decided.status_code == 303, decided.text
+        finish = http.get(decided.headers["location"])
+        assert finish.status_code == 200, finish.text
+        data = re.search(r'<script type="application/json" id="weavz-result">(.*?)</script>',
+                         finish.text, re.S).group(1)
+        return json.loads(data)["message"]
+
+
+class SeedExamplesAgainstSandbox(unittest.TestCase):
+    """The seed's Python examples for end users and connections with external IDs, run
+    with only the base URL and the API key changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sandbox = SandboxProcess()
+        cls.connect = cls.sandbox.urls["connect"]
+        cls.client = WeavzClient(api_key=cls.sandbox.urls["api key"], base_url=cls.connect)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.sandbox.stop()
+
+    def test_end_user_portal_and_connection_by_external_id(self):
+        client = self.client
+
+        # Register the end user
+        result = client.end_users.create(
+            workspace_id=SEED_WORKSPACE,
+            external_id="user_456",
+            display_name="Alice Johnson",
+        )
+        end_user = result["endUser"]
+        # Generate a connect URL for Slack
+        result = client.end_users.create_connect_token(
+            end_user["id"],
+            integration_name="slack",
+        )
+        connect_url = result["connectUrl"]
+        # Open connect_url in a popup for the user to authorize
+
+        self.assertEqual((end_user["externalId"], end_user["displayName"]), ("user_456", "Alice Johnson"))
+        self.assertEqual(end_user["workspaceId"], SEED_WORKSPACE)
+        self.assertTrue(result["token"].startswith("eut_"))
+        self.assertTrue(connect_url.startswith(self.connect + "/connect/portal?token="))
+
+        # The end user approves Slack; the portal tells the opener, with endUserId.
+        message = authorize_in_portal(connect_url, "slack")
+        self.assertEqual(message["type"], "weavz-connect-result")
+        self.assertEqual(message["status"], "success")
+        self.assertEqual(message["integrationName"], "slack")
+        self.assertEqual(message["endUserId"], "user_456")
+        slack_id = message["connectionId"]
+
+        # Linked to the end user automatically; found again by their externalId.
+        got = client.end_users.get(end_user["id"])
+        self.assertEqual(got["endUser"]["connectionCount"], 1)
+        self.assertEqual([c["id"] for c in got["connections"]], [slack_id])
+        slack = client.connections.resolve(
+            integration_name="slack", workspace_id=SEED_WORKSPACE, end_user_id="user_456"
+        )["connection"]
+        self.assertEqual((slack["id"], slack["scope"], slack["endUserId"]), (slack_id, "USER", "user_456"))
+
+        # A connection with a stable external ID
+        result = client.connections.create(
+            type="SECRET_TEXT",
+            integration_name="openai",
+            workspace_id=SEED_WORKSPACE,
+            external_id="conn_project_alpha_openai",
+            display_name="Project Alpha OpenAI",
+            secret_text=ALPHA_KEY,
+        )
+        connection = result["connection"]
+        # Resolve it by external ID
+        result = client.connections.resolve(
+            integration_name="openai",
+            workspace_id=SEED_WORKSPACE,
+            external_id="conn_project_alpha_openai",
+        )
+        resolved = result["connection"]
+
+        self.assertEqual(resolved, connection)
+        self.assertEqual(resolved["type"], "SECRET_TEXT")
+        self.assertEqual(resolved["externalId"], "conn_project_alpha_openai")
+        self.assertEqual((resolved["scope"], resolved["workspaceId"]), ("WORKSPACE", SEED_WORKSPACE))
+        self.assertEqual(client.connections.get(connection["id"])["connection"]["id"], connection["id"])
+        for answer in (connection, resolved, client.connections.list()):
+            self.assertNotIn(ALPHA_KEY, json.dumps(answer))
+
+        # Resolution from another workspace is rejected.
+        with self.assertRaises(WeavzError) as ctx:
+            client.connections.resolve(
+                integration_name="openai",
+                workspace_id=OTHER_WORKSPACE,
+                external_id="conn_project_alpha_openai",
+            )
+        self.assertEqual((ctx.exception.status, ctx.exception.code), (403, "SCOPE_DENIED"))
+
+        # The same external ID twice in one workspace is a conflict.
+        with self.assertRaises(WeavzError) as ctx:
+            client.connections.create(
+                type="SECRET_TEXT", integration_name="openai", workspace_id=SEED_WORKSPACE,
+                external_id="conn_project_alpha_openai", display_name="Again", secret_text=ALPHA_KEY,
+            )
+        self.assertEqual((ctx.exception.status, ctx.exception.code), (409, "DUPLICATE"))
+
+        with self.assertRaises(WeavzError) as ctx:
+            client.connections.resolve(
+                integration_name="openai", workspace_id=SEED_WORKSPACE, external_id="conn_project_beta_openai"
+            )
+        self.assertEqual((ctx.exception.status, ctx.exception.code), (404, "CONNECTION_NOT_FOUND"))
+
+        # Deleting the end user deletes their connections, not the workspace's.
+        self.assertEqual(client.end_users.delete(end_user["id"]), {"deleted": True, "id": end_user["id"]})
+        remaining = [c["id"] for c in client.connections.list()["connections"]]
+        self.assertEqual(remaining, [connection["id"]])
 
 
 if __name__ == "__main__":
