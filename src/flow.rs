@@ -295,6 +295,10 @@ pub enum Input {
     Cancel,
     /// The user opened the connect page again in a new window (after a close or loss).
     PopupReopened,
+    /// This page had the focus while (or after) its popup read closed. A window the user
+    /// closes gives the focus back to its opener; a window cut off by COOP keeps it. Tells
+    /// `user_cancelled` from `window_lost` when there is no session to ask.
+    OpenerFocused,
     /// The host cancelled the flow.
     Abort,
     /// The page came back from a redirect-mode flow started by an earlier page (or was
@@ -451,6 +455,8 @@ pub struct Flow {
     /// No window of ours shows the connect page (redirect mode, resumed flows): popup
     /// inputs do not apply.
     windowless: bool,
+    /// This page had the focus after the popup read closed.
+    focus_after_close: bool,
     /// Polls answered non-terminal while detached (for the backoff).
     detached_polls: u32,
     /// The latest time seen.
@@ -477,6 +483,7 @@ impl Flow {
             last_poll_error: None,
             detached: false,
             detached_polls: 0,
+            focus_after_close: false,
             offline: false,
             windowless,
             now: 0.0,
@@ -606,6 +613,7 @@ impl Flow {
                 if self.closed_at.is_some() {
                     return out;
                 }
+                self.focus_after_close = false;
                 self.popup_open = false;
                 self.closed_at = Some(now);
                 out.push(Effect::Progress(Progress::PopupClosed));
@@ -629,10 +637,16 @@ impl Flow {
                 self.maybe_poll(now, &mut out);
             }
             Input::Cancel => self.finish(&mut out, cancelled()),
+            Input::OpenerFocused => {
+                if self.closed_at.is_some() {
+                    self.focus_after_close = true;
+                }
+            }
             Input::PopupReopened => {
                 if self.target.is_some() {
                     self.popup_open = true;
                     self.closed_at = None;
+                    self.focus_after_close = false;
                     self.detached = false;
                     self.detached_polls = 0;
                     out.push(Effect::Progress(Progress::PopupOpened));
@@ -915,7 +929,15 @@ impl Flow {
                 (Some(ResultOutcome::Error { error }), Some(_)) => {
                     Outcome::Failed(FlowError::new(ErrorCode::ConnectFailed, error.clone()))
                 }
-                _ => cancelled(),
+                // The focus came back here: the user closed the window.
+                _ if self.focus_after_close => cancelled(),
+                // It never did: the window may still be open, cut off from this page (a
+                // provider's COOP). Whatever happens there cannot be learned here.
+                _ => Outcome::Failed(FlowError::new(
+                    ErrorCode::WindowLost,
+                    "The connect window can no longer be followed from this page. If you finished \
+                     connecting there, the connection was made: reload to see it.",
+                )),
             };
             self.finish(out, outcome);
             return;

@@ -295,6 +295,50 @@ for (const browserName of browsers()) {
       });
     }
 
+    it(
+      'without a session endpoint, a window cut off by COOP ends with window_lost, not a false cancel',
+      {
+        skip:
+          browserName === 'chromium'
+            ? 'headless Chromium reports every page as focused, so focus cannot tell a closed window from a lost one'
+            : false,
+      },
+      async () => {
+        const page = await demoPage();
+        const launcher = await addElement(page, {
+          integration: 'github',
+          id: 'coop-no-session',
+          'display-name': 'GitHub',
+          'token-endpoint': '/api/connect-token',
+          'token-params': JSON.stringify({ externalId: 'coop-lost', sandbox: { providerCoop: true } }),
+        });
+        const popupPromise = nextPopup(page);
+        await launcher.click();
+        const popup = await popupPromise;
+        await popup.waitForSelector('button[value="approve"]');
+        const event = await terminal(page, 'github');
+        assert.equal(event.type, 'weavz:connect-error');
+        assert.equal(event.detail.code, 'window_lost');
+        assert.equal(event.detail.retryable, true);
+        const status = await page.evaluate(
+          () => document.getElementById('coop-no-session').shadowRoot.querySelector('[role=status]').textContent,
+        );
+        assert.match(status, /can no longer be followed.*reload/);
+        // The user finishes in the window the page lost: the connection exists, once.
+        await popup.click('button[value="approve"]');
+        const deadline = Date.now() + 10000;
+        let made = [];
+        while (made.length === 0 && Date.now() < deadline) {
+          const { body } = await sandbox.api('GET', '/connections?integrationName=github');
+          made = body.connections.filter((c) => c.externalId === 'coop-lost');
+          if (made.length === 0) await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.equal(made.length, 1);
+        if (!popup.isClosed()) await popup.close();
+        await done(page);
+      },
+    );
+
     it('Reopen window: a new window for the same session completes the flow', async () => {
       const page = await demoPage();
       const launcher = await addElement(page, {

@@ -108,6 +108,8 @@ struct Inner {
     ended: bool,
     /// The current popup was already reported closed.
     closed_reported: bool,
+    /// This page's focus after that close was already reported.
+    focus_reported: bool,
     /// `navigator.onLine` as last reported to the flow.
     online: bool,
     /// Redirect mode: the integration and the absolute deadline, saved with the flow.
@@ -178,6 +180,7 @@ impl FlowHandle {
         let old = {
             let mut i = rc.borrow_mut();
             i.closed_reported = false;
+            i.focus_reported = false;
             i.popup.replace(popup)
         };
         if let Some(old) = old {
@@ -357,6 +360,7 @@ fn new_inner(
         ticker: None,
         ended: false,
         closed_reported: false,
+        focus_reported: false,
         online: true,
         integration: None,
         deadline: None,
@@ -464,6 +468,16 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
         if newly_closed {
             feed(&rc, Input::PopupClosed);
         }
+        // A window the user closes hands the focus back to this page; one cut off by COOP
+        // keeps it (headless Chromium reports every page as focused).
+        let watch_focus = {
+            let i = rc.borrow();
+            i.closed_reported && !i.focus_reported
+        };
+        if watch_focus && page_has_focus() {
+            rc.borrow_mut().focus_reported = true;
+            feed(&rc, Input::OpenerFocused);
+        }
         // Not every way of going offline fires an event (emulation, some platforms).
         sync_online(&rc);
         feed(&rc, Input::Tick);
@@ -517,6 +531,12 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
         i.pageshow_listener = pageshow_listener;
     }
     sync_online(inner);
+}
+
+fn page_has_focus() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.has_focus().unwrap_or(false))
 }
 
 fn navigator_online() -> bool {

@@ -264,6 +264,7 @@ fn closing_the_popup_cancels_after_the_grace_period() {
     let mut f = waiting(false);
     let fx = f.handle(100.0, Input::PopupClosed);
     assert_eq!(fx, vec![Effect::Progress(Progress::PopupClosed)]);
+    assert!(f.handle(150.0, Input::OpenerFocused).is_empty());
     assert!(finished(&f.handle(3099.0, Input::Tick)).is_none());
     let fx = f.handle(3100.0, Input::Tick);
     assert_eq!(code(&fx), Some(ErrorCode::UserCancelled));
@@ -350,11 +351,30 @@ fn a_detached_flow_ends_by_cancel_or_reopens() {
 fn without_a_session_endpoint_a_closed_window_is_a_cancel() {
     let mut f = waiting(false);
     f.handle(10.0, Input::PopupClosed);
+    f.handle(500.0, Input::OpenerFocused);
     assert!(finished(&f.handle(3009.0, Input::Tick)).is_none());
     assert_eq!(
         code(&f.handle(3010.0, Input::Tick)),
         Some(ErrorCode::UserCancelled)
     );
+}
+
+#[test]
+fn without_a_session_endpoint_a_window_that_kept_the_focus_is_lost_not_cancelled() {
+    let mut f = waiting(false);
+    // Focus before the close does not count: only a window closed by the user gives it back.
+    f.handle(5.0, Input::OpenerFocused);
+    f.handle(10.0, Input::PopupClosed);
+    let fx = f.handle(3010.0, Input::Tick);
+    assert!(matches!(finished(&fx), Some(Outcome::Failed(e))
+        if e.code == ErrorCode::WindowLost && e.retryable && e.message.contains("reload")));
+    // A reopened window that is then closed by the user is a cancel again.
+    let mut f = waiting(false);
+    f.handle(10.0, Input::PopupClosed);
+    f.handle(20.0, Input::OpenerFocused);
+    f.handle(30.0, Input::PopupReopened);
+    f.handle(40.0, Input::PopupClosed);
+    assert_eq!(code(&f.handle(3040.0, Input::Tick)), Some(ErrorCode::WindowLost));
 }
 
 #[test]
@@ -737,6 +757,7 @@ enum Step {
         hint: u8,
     },
     Restored(bool),
+    Focused,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -757,6 +778,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Abort),
         1 => (any::<bool>(), 0u8..3).prop_map(|(with_token, hint)| Step::Resumed { with_token, hint }),
         1 => any::<bool>().prop_map(Step::Restored),
+        1 => Just(Step::Focused),
     ]
 }
 
@@ -811,6 +833,7 @@ fn to_input(s: &Step) -> Input {
         Step::Online => Input::Online,
         Step::Abort => Input::Abort,
         Step::Restored(pending) => Input::PageRestored { pending: *pending },
+        Step::Focused => Input::OpenerFocused,
         Step::Resumed { with_token, hint } => Input::Resumed {
             target: Target::new(if *with_token {
                 URL
