@@ -77,7 +77,20 @@ pub struct Target {
     pub expires_at: Option<Millis>,
 }
 
+/// The prefix of end-user portal tokens (`/connect/portal?token=eut_…`).
+pub const PORTAL_TOKEN_PREFIX: &str = "eut_";
+
 impl Target {
+    /// Whether the token names a connect session that a session endpoint can poll. An
+    /// end-user portal token (`eut_…`) does not: the portal can make several connections
+    /// and Weavz documents no poll for it, so its result message (exact origin, own popup,
+    /// valid shape) is the outcome.
+    pub fn has_session(&self) -> bool {
+        self.token
+            .as_deref()
+            .is_some_and(|t| !t.starts_with(PORTAL_TOKEN_PREFIX))
+    }
+
     /// A target from a connect URL; the token is read from its `token` query parameter.
     /// `None` unless the URL is absolute `http` or `https`.
     pub fn new(connect_url: &str) -> Option<Target> {
@@ -565,7 +578,7 @@ impl Flow {
                     return out;
                 }
                 if self.cfg.redirect {
-                    if !self.cfg.confirm_with_session {
+                    if !self.cfg.confirm_with_session || !target.has_session() {
                         self.finish(&mut out, Outcome::Failed(redirect_needs_session()));
                         return out;
                     }
@@ -587,7 +600,7 @@ impl Flow {
                     return out;
                 }
                 self.windowless = true;
-                if !self.cfg.confirm_with_session || target.token.is_none() {
+                if !self.cfg.confirm_with_session || !target.has_session() {
                     self.finish(&mut out, Outcome::Failed(redirect_needs_session()));
                     return out;
                 }
@@ -680,7 +693,7 @@ impl Flow {
     }
 
     fn can_poll(&self) -> bool {
-        self.cfg.confirm_with_session && self.target.as_ref().is_some_and(|t| t.token.is_some())
+        self.cfg.confirm_with_session && self.target.as_ref().is_some_and(Target::has_session)
     }
 
     fn finish(&mut self, out: &mut Vec<Effect>, outcome: Outcome) {

@@ -119,6 +119,7 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
         ));
     }
     let integration = string_option(options, "integration")?;
+    let end_user_id = string_option(options, "endUserId")?;
     let token = string_option(options, "token")?;
     let session_endpoint = string_option(options, "sessionEndpoint")?;
     let mode = match string_option(options, "mode")? {
@@ -185,7 +186,11 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     } else if let Some(url) = token_endpoint {
         Source::TokenEndpoint {
             url,
-            body: token_body(integration.as_deref(), &get(options, "tokenParams"))?,
+            body: token_body(
+                integration.as_deref(),
+                end_user_id.as_deref(),
+                &get(options, "tokenParams"),
+            )?,
         }
     } else {
         Source::Callback(callback.ok_or_else(|| driver::invalid("getConnectUrl is missing."))?)
@@ -199,14 +204,20 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
             signal,
             mode,
             integration,
+            end_user_id,
         },
         on_event,
     })
 }
 
 /// The token endpoint's JSON body: `tokenParams` (copied, never mutated) plus
-/// `integrationName`.
-pub fn token_body(integration: Option<&str>, params: &JsValue) -> Result<String, FlowError> {
+/// `integrationName` and `endUserId` (the end user's external id, for an end-user portal
+/// token endpoint).
+pub fn token_body(
+    integration: Option<&str>,
+    end_user_id: Option<&str>,
+    params: &JsValue,
+) -> Result<String, FlowError> {
     let body = Object::new();
     if is_set(params) {
         if !params.is_object() {
@@ -216,6 +227,9 @@ pub fn token_body(integration: Option<&str>, params: &JsValue) -> Result<String,
     }
     if let Some(name) = integration {
         let _ = Reflect::set(&body, &"integrationName".into(), &name.into());
+    }
+    if let Some(user) = end_user_id {
+        let _ = Reflect::set(&body, &"endUserId".into(), &user.into());
     }
     js_sys::JSON::stringify(&body)
         .map(String::from)

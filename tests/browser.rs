@@ -8,7 +8,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use weavz_connect::browser::driver::{self, Report, Source, StartOptions};
+use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
 use weavz_connect::browser::http::target_from_url;
 use weavz_connect::browser::listener::Listener;
 use weavz_connect::browser::message::read_raw;
@@ -171,6 +171,9 @@ async fn driver_rejects_foreign_messages_and_cleans_up_on_abort() {
             close_grace_ms: 3000.0,
             timeout_ms: None,
             signal: None,
+            mode: Mode::Popup,
+            integration: None,
+            end_user_id: None,
         },
         observer,
     );
@@ -238,6 +241,9 @@ fn an_aborted_signal_never_opens_a_window() {
             close_grace_ms: 0.0,
             timeout_ms: None,
             signal: Some(controller.signal()),
+            mode: Mode::Popup,
+            integration: None,
+            end_user_id: None,
         },
         observer,
     );
@@ -270,6 +276,9 @@ async fn a_result_posted_by_the_popup_itself_connects() {
             close_grace_ms: 3000.0,
             timeout_ms: None,
             signal: None,
+            mode: Mode::Popup,
+            integration: None,
+            end_user_id: None,
         },
         observer,
     );
@@ -335,4 +344,43 @@ fn events_bubble_out_of_shadow_roots() {
     let code = js_sys::Reflect::get(&detail, &"code".into()).unwrap();
     assert_eq!(code.as_string().as_deref(), Some("popup_blocked"));
     host.remove();
+}
+
+#[wasm_bindgen_test]
+fn redirect_records_survive_in_session_storage_and_return_urls_carry_the_flow() {
+    use weavz_connect::browser::redirect::{self, Pending};
+    let w = window();
+    let pending = Pending {
+        id: "f00d".into(),
+        connect_url: "https://connect.example/connect?token=cst_1".into(),
+        token: "cst_1".into(),
+        expires_at: Some(1.0e13),
+        session_endpoint: "/api/connect-session".into(),
+        integration: Some("slack".into()),
+        hash: Some("#settings".into()),
+        created: 5.0,
+        deadline: None,
+    };
+    redirect::save(&w, &pending).unwrap();
+    // A corrupt record under the prefix is dropped, not trusted.
+    let storage = w.session_storage().unwrap().unwrap();
+    storage
+        .set_item("weavz-connect:pending:bad", "{not json")
+        .unwrap();
+    assert_eq!(redirect::load_all(&w), vec![pending.clone()]);
+    assert!(storage.get_item("weavz-connect:pending:bad").unwrap().is_none());
+    assert!(redirect::is_saved(&w, "f00d"));
+    let target = pending.target().unwrap();
+    assert_eq!(target.token.as_deref(), Some("cst_1"));
+    assert_eq!(target.expires_at, Some(1.0e13));
+
+    let back = redirect::return_url(&w, "f00d").unwrap();
+    assert!(back.contains("weavz_flow=f00d"), "{back}");
+    assert!(!back.contains('#'), "{back}");
+    // No result parameters on this page: nothing to read.
+    assert_eq!(redirect::read_return(&w).hint, None);
+
+    redirect::remove(&w, "f00d");
+    assert!(redirect::load_all(&w).is_empty());
+    assert!(!redirect::is_saved(&w, "f00d"));
 }

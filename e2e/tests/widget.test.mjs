@@ -339,6 +339,38 @@ for (const browserName of browsers()) {
       },
     );
 
+    it('end-user portal: the end-user attribute gets a portal link; the event carries endUserId', async () => {
+      const page = await demoPage();
+      const launcher = await addElement(page, {
+        integration: 'slack',
+        id: 'portal',
+        'display-name': 'Slack',
+        'token-endpoint': '/api/end-user-connect-token',
+        // A portal token names no session: the checked message is the outcome, not a poll.
+        'session-endpoint': '/api/connect-session',
+        'end-user': 'user_e2e',
+      });
+      const popupPromise = nextPopup(page);
+      await launcher.click();
+      const popup = await popupPromise;
+      const start = await popup.waitForSelector('form[action="/connect/portal/start"] button');
+      assert.equal(new URL(popup.url()).pathname, '/connect/portal');
+      await start.click();
+      await popup.waitForSelector('button[value="approve"]');
+      await popup.click('button[value="approve"]');
+      const event = await terminal(page, 'slack');
+      assert.equal(event.type, 'weavz:connection-created');
+      assert.equal(event.detail.endUserId, 'user_e2e');
+      assert.equal(event.detail.integrationName, 'slack');
+      const { body } = await sandbox.api('GET', '/connections?endUserId=user_e2e');
+      assert.deepEqual(
+        body.connections.map((c) => c.id),
+        [event.detail.connectionId],
+        'the connection is linked to the end user, once',
+      );
+      await done(page);
+    });
+
     it('Reopen window: a new window for the same session completes the flow', async () => {
       const page = await demoPage();
       const launcher = await addElement(page, {

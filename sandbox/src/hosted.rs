@@ -109,6 +109,16 @@ pub fn page(status: StatusCode, title: &str, body: &str, scripts: &[&str]) -> Re
     html_response(status, CSP, document(title, STYLESHEET, body, scripts))
 }
 
+/// A hosted page whose forms may lead on to the provider: Chromium checks `form-action`
+/// along the whole redirect chain of a submission (portal → hosted page → provider).
+pub fn page_to_provider(state: &Shared, title: &str, body: &str) -> Response {
+    let csp = CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", state.origins.provider),
+    );
+    html_response(StatusCode::OK, &csp, document(title, STYLESHEET, body, &[]))
+}
+
 fn invalid_token() -> ApiError {
     ApiError::unauthorized("This connect link is invalid or has expired. Start again from the app.")
         .with_code("INVALID_TOKEN")

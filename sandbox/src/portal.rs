@@ -15,7 +15,7 @@ use weavz_connect::protocol::SessionStatus;
 use crate::api::TOKEN_TTL;
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
-use crate::hosted::{PageQuery, error, form_error, page};
+use crate::hosted::{PageQuery, error, form_error, page_to_provider};
 use crate::state::Shared;
 use crate::store::{EndUser, Knobs, Scope, Session, Store};
 use crate::util::{escape_html, now, secret, uuid};
@@ -103,7 +103,7 @@ pub async fn portal_page(
          <ul class=\"integrations\">{items}</ul><p class=\"foot\">Weavz sandbox</p></main>",
         who = escape_html(who),
     );
-    page(StatusCode::OK, "Connect your apps", &body, &[])
+    page_to_provider(&state, "Connect your apps", &body)
 }
 
 /// `POST /connect/portal/start`: a new connect session for the end user, then the

@@ -77,6 +77,9 @@ pub struct StartOptions {
     /// The integration, when known (saved with a redirect so the page that comes back can
     /// show the result on the right button).
     pub integration: Option<String>,
+    /// The end user's external id, when the flow is for one (an end-user portal): it is
+    /// reported with the connection when the result message does not carry it.
+    pub end_user_id: Option<String>,
 }
 
 /// What a flow tells its owner.
@@ -117,6 +120,8 @@ struct Inner {
     deadline: Option<f64>,
     /// The `sessionStorage` record of a redirect-mode flow, removed when it ends.
     pending_saved: bool,
+    /// The end user the flow is for, if given.
+    end_user_id: Option<String>,
 }
 
 thread_local! {
@@ -264,6 +269,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
     {
         let mut i = inner.borrow_mut();
         i.integration = options.integration;
+        i.end_user_id = options.end_user_id;
         i.deadline = options.timeout_ms.map(|t| now() + t);
     }
     let handle = FlowHandle {
@@ -365,6 +371,7 @@ fn new_inner(
         integration: None,
         deadline: None,
         pending_saved: false,
+        end_user_id: None,
     }))
 }
 
@@ -618,7 +625,12 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
         }
         Effect::Progress(p) => observer(&id, Report::Progress(p)),
         Effect::Debug(note) => observer(&id, Report::Debug(&note)),
-        Effect::Finish(outcome) => {
+        Effect::Finish(mut outcome) => {
+            if let Outcome::Connected(c) = &mut outcome
+                && c.end_user_id.is_none()
+            {
+                c.end_user_id = rc.borrow().end_user_id.clone();
+            }
             // Unregister everything first, so the host sees a clean page in its handler.
             unregister(rc, &id);
             if rc.borrow().pending_saved

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::protocol::{PollResponse, ResultMessage, SessionStatus};
+use crate::protocol::{PollResponse, ResultMessage, ResultOutcome, SessionStatus};
 
 const URL: &str = "https://connect.example/connect?token=cst_abc";
 const ORIGIN: &str = "https://connect.example";
@@ -520,6 +520,33 @@ fn duplicates_while_confirming_are_noted() {
     f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
     let fx = f.handle(1.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
     assert_eq!(fx, vec![Effect::Debug(Note::Duplicate)]);
+}
+
+#[test]
+fn a_portal_token_is_not_polled_its_checked_message_is_the_outcome() {
+    let portal = "https://connect.example/connect/portal?token=eut_123";
+    let mut f = Flow::new(cfg(true));
+    f.handle(0.0, Input::PopupOpened);
+    let fx = f.handle(1.0, Input::Target(Target::new(portal).unwrap()));
+    assert_eq!(fx[0], Effect::Navigate(portal.into()));
+    let mut m = ResultMessage::success("c-portal", "slack", "user_456:slack");
+    if let ResultOutcome::Success { end_user_id, .. } = &mut m.outcome {
+        *end_user_id = Some("user_456".into());
+    }
+    // A forged one from another origin still counts for nothing.
+    let fx = f.handle(2.0, msg("https://evil.example", true, m.clone()));
+    assert!(finished(&fx).is_none());
+    let fx = f.handle(3.0, msg(ORIGIN, true, m));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Poll(_))));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c))
+        if c.connection_id == "c-portal" && c.end_user_id.as_deref() == Some("user_456")));
+    // Redirect mode cannot confirm a portal: refused before leaving.
+    let mut f = Flow::new(FlowConfig {
+        redirect: true,
+        ..cfg(true)
+    });
+    let fx = f.handle(0.0, Input::Target(Target::new(portal).unwrap()));
+    assert_eq!(code(&fx), Some(ErrorCode::InvalidOptions));
 }
 
 // ---- redirect mode -----------------------------------------------------------------

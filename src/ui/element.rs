@@ -2,7 +2,7 @@
 //! shadow root, styled by a constructed stylesheet (no inline styles, so a strict
 //! `style-src` works). Attributes are read when the element is connected:
 //! `integration` (required), `token-endpoint` (required), `session-endpoint`, `label`,
-//! `display-name`, `token-params` (JSON), `close-grace-ms`, `timeout-ms`, `mode`. Changing
+//! `display-name`, `token-params` (JSON), `close-grace-ms`, `timeout-ms`, `mode`, `end-user`. Changing
 //! one re-renders the element (ending a flow it started with `aborted`); moving the element
 //! keeps it. On mount it also shows a redirect-mode flow for its integration that is
 //! pending in this tab (see `WeavzConnect.resume()`).
@@ -23,7 +23,7 @@ pub const TAG: &str = "weavz-connect";
 
 #[wasm_bindgen(inline_js = r#"
 const ATTRIBUTES = ['integration', 'token-endpoint', 'session-endpoint', 'label', 'display-name',
-  'token-params', 'close-grace-ms', 'timeout-ms', 'mode'];
+  'token-params', 'close-grace-ms', 'timeout-ms', 'mode', 'end-user'];
 export function weavz_define_element(name, mount, unmount) {
   if (customElements.get(name)) return;
   customElements.define(name, class extends HTMLElement {
@@ -137,6 +137,7 @@ fn mount(host: HtmlElement) -> u32 {
     };
     let session_endpoint = attr(&host, "session-endpoint");
     let mode = attr(&host, "mode");
+    let end_user = attr(&host, "end-user");
     match mode.as_deref().map(crate::browser::driver::Mode::parse) {
         Some(None) => {
             return show_config_error(id, container, "mode must be popup, redirect or auto.");
@@ -166,6 +167,7 @@ fn mount(host: HtmlElement) -> u32 {
                 close_grace_ms=close_grace_ms
                 timeout_ms=timeout_ms
                 mode=mode
+                end_user=end_user
                 event_target=target
             />
         }

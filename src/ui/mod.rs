@@ -134,6 +134,10 @@ pub fn ConnectButton(
     /// `session_endpoint`.
     #[prop(optional, into)]
     mode: MaybeProp<String>,
+    /// The end user's external id: sent to the token endpoint as `endUserId` (an end-user
+    /// portal token endpoint) and reported with the connection.
+    #[prop(optional, into)]
+    end_user: MaybeProp<String>,
     /// Called once a connection exists.
     #[prop(optional)]
     on_connected: Option<Callback<Connection>>,
@@ -209,7 +213,8 @@ pub fn ConnectButton(
             },
             None => JsValue::UNDEFINED,
         };
-        let body = match token_body(Some(&click_integration), &params) {
+        let end_user_id = end_user.get_untracked();
+        let body = match token_body(Some(&click_integration), end_user_id.as_deref(), &params) {
             Ok(b) => b,
             Err(err) => {
                 fail(&target, set_state, on_error, err);
@@ -247,6 +252,7 @@ pub fn ConnectButton(
                 signal: None,
                 mode,
                 integration: Some(click_integration.clone()),
+                end_user_id,
             },
             observer,
         );
