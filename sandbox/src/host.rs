@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::extract::{ApiJson, ApiQuery, MAX_BODY_BYTES};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery, MAX_BODY_BYTES};
 use crate::api::validate::check_text;
 use crate::catalog;
 use crate::error::{ApiError, Validation};
@@ -51,6 +51,8 @@ pub fn router(demo_dir: Option<PathBuf>, csp: Option<String>) -> Router<Shared> 
         .route("/api/connect-token", post(connect_token))
         .route("/api/connect-session", post(connect_session))
         .route("/api/connections", get(connections))
+        .route("/api/connections/{id}", axum::routing::delete(delete_connection))
+        .route("/api/integrations", get(integrations))
         .route("/api/end-users", get(end_users))
         .route("/api/end-user-connect-token", post(end_user_connect_token))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
@@ -255,6 +257,49 @@ async fn connections(State(state): State<Shared>, ApiQuery(q): ApiQuery<Connecti
         }
     }
     respond(answer)
+}
+
+/// `GET /api/integrations`: the integration catalog (`?summary=true`), for the panel's
+/// picker.
+async fn integrations(State(state): State<Shared>) -> Response {
+    relay(
+        state
+            .http
+            .get(format!("{}/api/v1/integrations", state.upstream()))
+            .query(&[("summary", "true")])
+            .bearer_auth(&state.config.api_key),
+    )
+    .await
+}
+
+/// `DELETE /api/connections/:id`: disconnects one of the demo workspace's connections. A
+/// host backend deletes only what belongs to it: the connection is looked up first and a
+/// connection of another workspace is a 404, as if it did not exist.
+async fn delete_connection(State(state): State<Shared>, ApiPath(id): ApiPath) -> Response {
+    let lookup = state
+        .http
+        .get(format!("{}/api/v1/connections", state.upstream()))
+        .query(&[("id", id.as_str())])
+        .bearer_auth(&state.config.api_key);
+    let answer = match call(lookup).await {
+        Ok(answer) => answer,
+        Err(res) => return res,
+    };
+    if !answer.status.is_success() {
+        return respond(answer);
+    }
+    let owned = answer.body["connection"]["workspaceId"].as_str() == Some(state.config.workspace_id.as_str());
+    if !owned {
+        return ApiError::not_found("CONNECTION_NOT_FOUND", format!("Connection '{id}' not found"))
+            .into_response();
+    }
+    relay(
+        state
+            .http
+            .delete(format!("{}/api/v1/connections/{id}", state.upstream()))
+            .bearer_auth(&state.config.api_key),
+    )
+    .await
 }
 
 /// `GET /api/end-users`: the workspace's end users, for the demo's picker.
