@@ -9,8 +9,10 @@
 //!
 //! - [`protocol`]: wire types (shared with the local sandbox, `weavz-sandbox`);
 //! - [`flow`]: the connect flow as a pure state machine, no browser needed;
+//! - [`i18n`]: the panel's texts in English, German and Spanish;
 //! - `browser` (feature `browser`): web-sys adapters that run a flow in a page;
-//! - `ui` (feature `ui`): the Leptos `ConnectButton` and the `<weavz-connect>` element;
+//! - `ui` (feature `ui`): the Leptos `ConnectButton` and `ConnectionsPanel`, and the
+//!   `<weavz-connect>` and `<weavz-connections>` elements;
 //! - `js` (feature `js`): the JavaScript API, `WeavzConnect.open()`.
 //!
 //! The headless core (`js` without `ui`) builds without Leptos.
@@ -29,6 +31,7 @@
 #[cfg(feature = "browser")]
 pub mod browser;
 pub mod flow;
+pub mod i18n;
 #[cfg(feature = "js")]
 pub mod js;
 pub mod protocol;

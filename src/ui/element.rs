@@ -22,12 +22,10 @@ use super::ConnectButton;
 pub const TAG: &str = "weavz-connect";
 
 #[wasm_bindgen(inline_js = r#"
-const ATTRIBUTES = ['integration', 'token-endpoint', 'session-endpoint', 'label', 'display-name',
-  'token-params', 'close-grace-ms', 'timeout-ms', 'mode', 'end-user'];
-export function weavz_define_element(name, mount, unmount) {
+export function weavz_define_element(name, attributes, mount, unmount) {
   if (customElements.get(name)) return;
   customElements.define(name, class extends HTMLElement {
-    static get observedAttributes() { return ATTRIBUTES; }
+    static get observedAttributes() { return attributes; }
     connectedCallback() {
       if (this.__weavzMount === undefined) this.__weavzMount = mount(this);
     }
@@ -53,7 +51,7 @@ export function weavz_define_element(name, mount, unmount) {
 }
 "#)]
 extern "C" {
-    fn weavz_define_element(name: &str, mount: &JsValue, unmount: &JsValue);
+    fn weavz_define_element(name: &str, attributes: js_sys::Array, mount: &JsValue, unmount: &JsValue);
 }
 
 struct Mounted {
@@ -66,24 +64,62 @@ thread_local! {
     static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
 }
 
-/// Defines `<weavz-connect>` (once).
+/// The attributes of `<weavz-connect>`; a change re-renders it.
+const ATTRIBUTES: &[&str] = &[
+    "integration",
+    "token-endpoint",
+    "session-endpoint",
+    "label",
+    "display-name",
+    "token-params",
+    "close-grace-ms",
+    "timeout-ms",
+    "mode",
+    "end-user",
+];
+
+/// The tag of the connections panel element.
+pub const PANEL_TAG: &str = "weavz-connections";
+
+/// The attributes of `<weavz-connections>`.
+const PANEL_ATTRIBUTES: &[&str] = &[
+    "token-endpoint",
+    "integrations-endpoint",
+    "connections-endpoint",
+    "session-endpoint",
+    "integrations",
+    "locale",
+    "theme",
+    "mode",
+    "end-user",
+    "token-params",
+];
+
+fn names(list: &[&str]) -> js_sys::Array {
+    list.iter().map(|a| JsValue::from_str(a)).collect()
+}
+
+/// Defines `<weavz-connect>` and `<weavz-connections>` (once).
 pub fn define() {
-    let mount = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount).into_js_value();
     let unmount = Closure::<dyn Fn(u32)>::new(unmount).into_js_value();
-    weavz_define_element(TAG, &mount, &unmount);
+    let mount_button = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount).into_js_value();
+    weavz_define_element(TAG, names(ATTRIBUTES), &mount_button, &unmount);
+    let mount_panel = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount_panel).into_js_value();
+    weavz_define_element(PANEL_TAG, names(PANEL_ATTRIBUTES), &mount_panel, &unmount);
 }
 
 fn attr(el: &HtmlElement, name: &str) -> Option<String> {
     el.get_attribute(name).filter(|v| !v.trim().is_empty())
 }
 
-fn stylesheet() -> Option<web_sys::CssStyleSheet> {
+fn stylesheet(css: &str) -> Option<web_sys::CssStyleSheet> {
     let sheet = web_sys::CssStyleSheet::new().ok()?;
-    sheet.replace_sync(include_str!("style.css")).ok()?;
+    sheet.replace_sync(css).ok()?;
     Some(sheet)
 }
 
-fn mount(host: HtmlElement) -> u32 {
+/// A new mount id, and a container in the host's (open) shadow root styled by `css`.
+fn prepare(host: &HtmlElement, css: &str) -> Option<(u32, HtmlElement)> {
     let id = NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id.wrapping_add(1));
@@ -91,22 +127,98 @@ fn mount(host: HtmlElement) -> u32 {
     });
     let shadow = match host.shadow_root() {
         Some(s) => s,
-        None => match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
-            Ok(s) => s,
-            Err(_) => return 0,
-        },
+        None => host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok()?,
     };
-    if let Some(sheet) = stylesheet() {
+    if let Some(sheet) = stylesheet(css) {
         shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
     }
-    let Some(container) = web_sys::window()
+    let container = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("div").ok())
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    else {
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())?;
+    let _ = shadow.append_child(&container);
+    Some((id, container))
+}
+
+fn remember(id: u32, view: Box<dyn Any>, container: HtmlElement) -> u32 {
+    MOUNTED.with(|m| {
+        m.borrow_mut().insert(
+            id,
+            Mounted {
+                _view: view,
+                container,
+            },
+        )
+    });
+    id
+}
+
+fn mount_panel(host: HtmlElement) -> u32 {
+    let Some((id, container)) = prepare(&host, include_str!("panel.css")) else {
         return 0;
     };
-    let _ = shadow.append_child(&container);
+    let required = |name: &str| attr(&host, name);
+    let (Some(token_endpoint), Some(integrations_endpoint), Some(connections_endpoint)) = (
+        required("token-endpoint"),
+        required("integrations-endpoint"),
+        required("connections-endpoint"),
+    ) else {
+        return show_config_error(
+            id,
+            container,
+            "the token-endpoint, integrations-endpoint and connections-endpoint attributes are required.",
+        );
+    };
+    let mode = attr(&host, "mode");
+    let session_endpoint = attr(&host, "session-endpoint");
+    match mode.as_deref().map(crate::browser::driver::Mode::parse) {
+        Some(None) => return show_config_error(id, container, "mode must be popup, redirect or auto."),
+        Some(Some(crate::browser::driver::Mode::Redirect)) if session_endpoint.is_none() => {
+            return show_config_error(id, container, "mode=\"redirect\" needs session-endpoint.");
+        }
+        _ => {}
+    }
+    let theme = attr(&host, "theme");
+    if theme.as_deref().is_some_and(|t| t != "light" && t != "dark") {
+        return show_config_error(
+            id,
+            container,
+            "theme must be light or dark (or absent: the system's).",
+        );
+    }
+    let (integrations, locale, end_user, token_params) = (
+        attr(&host, "integrations"),
+        attr(&host, "locale"),
+        attr(&host, "end-user"),
+        attr(&host, "token-params"),
+    );
+    let target: web_sys::EventTarget = host.clone().into();
+    let view = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <super::ConnectionsPanel
+                token_endpoint=token_endpoint
+                integrations_endpoint=integrations_endpoint
+                connections_endpoint=connections_endpoint
+                session_endpoint=session_endpoint
+                integrations=integrations
+                locale=locale
+                theme=theme
+                mode=mode
+                end_user=end_user
+                token_params=token_params
+                event_target=target
+            />
+        }
+    });
+    remember(id, Box::new(view), container)
+}
+
+fn mount(host: HtmlElement) -> u32 {
+    let Some((id, container)) = prepare(&host, include_str!("style.css")) else {
+        return 0;
+    };
 
     let (integration, token_endpoint) = (attr(&host, "integration"), attr(&host, "token-endpoint"));
     let (Some(integration), Some(token_endpoint)) = (integration, token_endpoint) else {
@@ -172,16 +284,7 @@ fn mount(host: HtmlElement) -> u32 {
             />
         }
     });
-    MOUNTED.with(|m| {
-        m.borrow_mut().insert(
-            id,
-            Mounted {
-                _view: Box::new(view),
-                container,
-            },
-        )
-    });
-    id
+    remember(id, Box::new(view), container)
 }
 
 /// A misconfigured element says so, on the page and in the console, instead of a button
@@ -192,16 +295,7 @@ fn show_config_error(id: u32, container: HtmlElement, problem: &str) -> u32 {
     container.set_text_content(Some(&message));
     let _ = container.set_attribute("role", "alert");
     let _ = container.set_attribute("part", "error");
-    MOUNTED.with(|m| {
-        m.borrow_mut().insert(
-            id,
-            Mounted {
-                _view: Box::new(()),
-                container,
-            },
-        )
-    });
-    id
+    remember(id, Box::new(()), container)
 }
 
 fn unmount(id: u32) {

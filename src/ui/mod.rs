@@ -19,7 +19,11 @@
 //! }
 //! ```
 
+mod data;
 pub mod element;
+pub mod panel;
+
+pub use panel::ConnectionsPanel;
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -1,0 +1,347 @@
+//! The connections panel's words in English, German and Spanish. Every string a person sees comes from
+//! here, error messages included; `{name}` and `{detail}` are filled in by [`fill`].
+
+use crate::flow::{ErrorCode, FlowError};
+
+/// A supported language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English (the default).
+    En,
+    /// German.
+    De,
+    /// Spanish.
+    Es,
+}
+
+impl Lang {
+    /// From a BCP 47 tag (`de-AT` → German); `None` for languages without a translation.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "de" => Some(Lang::De),
+            "es" => Some(Lang::Es),
+            _ => None,
+        }
+    }
+
+    /// The `locale` attribute if given and known, else the browser's first known language,
+    /// else English.
+    pub fn pick(attribute: Option<&str>, browser: &[String]) -> Lang {
+        attribute
+            .and_then(Lang::from_tag)
+            .or_else(|| browser.iter().find_map(|t| Lang::from_tag(t)))
+            .unwrap_or(Lang::En)
+    }
+
+    /// The BCP 47 tag, for `lang` attributes and date formatting.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
+            Lang::Es => "es",
+        }
+    }
+}
+
+/// Keys of the texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Key {
+    Title,
+    Create,
+    PickerTitle,
+    Search,
+    SearchHint,
+    AllCategories,
+    Close,
+    NoMatch,
+    LoadingIntegrations,
+    IntegrationsFailed,
+    LoadingConnections,
+    ConnectionsFailed,
+    Retry,
+    Empty,
+    ColName,
+    ColIntegration,
+    ColType,
+    ColStatus,
+    ColCreated,
+    ColActions,
+    Disconnect,
+    ConfirmDisconnect,
+    Keep,
+    Disconnected,
+    DisconnectFailed,
+    Waiting,
+    Connected,
+    Cancel,
+    Cancelled,
+    Failed,
+    PopupBlocked,
+    WindowLost,
+    SessionExpired,
+    Timeout,
+    Network,
+    InvalidOptions,
+    Aborted,
+    Interrupted,
+}
+
+/// The text for `key` in `lang`.
+pub fn text(lang: Lang, key: Key) -> &'static str {
+    use Key::*;
+    match lang {
+        Lang::En => match key {
+            Title => "Connections",
+            Create => "Create connection",
+            PickerTitle => "Choose an integration",
+            Search => "Search integrations",
+            SearchHint => "Type to filter, arrow keys to move, Enter to connect, Escape to close.",
+            AllCategories => "All",
+            Close => "Close",
+            NoMatch => "No integration matches \u{201c}{name}\u{201d}.",
+            LoadingIntegrations => "Loading integrations\u{2026}",
+            IntegrationsFailed => "The integrations could not be loaded: {detail}",
+            LoadingConnections => "Loading connections\u{2026}",
+            ConnectionsFailed => "The connections could not be loaded: {detail}",
+            Retry => "Try again",
+            Empty => "No connections yet. Create one to get started.",
+            ColName => "Name",
+            ColIntegration => "Integration",
+            ColType => "Type",
+            ColStatus => "Status",
+            ColCreated => "Created",
+            ColActions => "Actions",
+            Disconnect => "Disconnect",
+            ConfirmDisconnect => "Disconnect {name}? Apps using it stop working.",
+            Keep => "Keep",
+            Disconnected => "{name} was disconnected.",
+            DisconnectFailed => "{name} could not be disconnected: {detail}",
+            Waiting => "Finish connecting {name} in the popup window.",
+            Connected => "Connected to {name}.",
+            Cancel => "Cancel",
+            Cancelled => "Connecting {name} was cancelled.",
+            Failed => "Could not connect {name}: {detail}",
+            PopupBlocked => {
+                "Your browser blocked the connect window. Allow pop-ups for this site and choose the integration again."
+            }
+            WindowLost => {
+                "The connect window can no longer be followed. If you finished there, reload to see the connection."
+            }
+            SessionExpired => "The connect session expired. Try again.",
+            Timeout => "Connecting took too long. Try again.",
+            Network => "Your app\u{2019}s server could not be reached. Try again.",
+            InvalidOptions => "The panel is not set up correctly.",
+            Aborted => "Connecting was stopped.",
+            Interrupted => "Connecting {name} was not finished.",
+        },
+        Lang::De => match key {
+            Title => "Verbindungen",
+            Create => "Verbindung erstellen",
+            PickerTitle => "Integration auswählen",
+            Search => "Integrationen durchsuchen",
+            SearchHint => {
+                "Tippen zum Filtern, Pfeiltasten zum Wechseln, Eingabetaste zum Verbinden, Escape zum Schließen."
+            }
+            AllCategories => "Alle",
+            Close => "Schließen",
+            NoMatch => "Keine Integration passt zu \u{201e}{name}\u{201c}.",
+            LoadingIntegrations => "Integrationen werden geladen\u{2026}",
+            IntegrationsFailed => "Die Integrationen konnten nicht geladen werden: {detail}",
+            LoadingConnections => "Verbindungen werden geladen\u{2026}",
+            ConnectionsFailed => "Die Verbindungen konnten nicht geladen werden: {detail}",
+            Retry => "Erneut versuchen",
+            Empty => "Noch keine Verbindungen. Erstellen Sie die erste.",
+            ColName => "Name",
+            ColIntegration => "Integration",
+            ColType => "Typ",
+            ColStatus => "Status",
+            ColCreated => "Erstellt",
+            ColActions => "Aktionen",
+            Disconnect => "Trennen",
+            ConfirmDisconnect => "{name} trennen? Apps, die sie nutzen, funktionieren dann nicht mehr.",
+            Keep => "Behalten",
+            Disconnected => "{name} wurde getrennt.",
+            DisconnectFailed => "{name} konnte nicht getrennt werden: {detail}",
+            Waiting => "Schließen Sie die Verbindung mit {name} im Pop-up-Fenster ab.",
+            Connected => "Mit {name} verbunden.",
+            Cancel => "Abbrechen",
+            Cancelled => "Die Verbindung mit {name} wurde abgebrochen.",
+            Failed => "Verbindung mit {name} fehlgeschlagen: {detail}",
+            PopupBlocked => {
+                "Ihr Browser hat das Verbindungsfenster blockiert. Erlauben Sie Pop-ups für diese Seite und wählen Sie die Integration erneut."
+            }
+            WindowLost => {
+                "Das Verbindungsfenster ist nicht mehr erreichbar. Wenn Sie dort fertig sind, laden Sie die Seite neu."
+            }
+            SessionExpired => "Die Verbindungssitzung ist abgelaufen. Versuchen Sie es erneut.",
+            Timeout => "Das Verbinden hat zu lange gedauert. Versuchen Sie es erneut.",
+            Network => "Der Server Ihrer App war nicht erreichbar. Versuchen Sie es erneut.",
+            InvalidOptions => "Das Panel ist nicht richtig eingerichtet.",
+            Aborted => "Das Verbinden wurde beendet.",
+            Interrupted => "Die Verbindung mit {name} wurde nicht abgeschlossen.",
+        },
+        Lang::Es => match key {
+            Title => "Conexiones",
+            Create => "Crear conexión",
+            PickerTitle => "Elige una integración",
+            Search => "Buscar integraciones",
+            SearchHint => {
+                "Escribe para filtrar, flechas para moverte, Intro para conectar, Escape para cerrar."
+            }
+            AllCategories => "Todas",
+            Close => "Cerrar",
+            NoMatch => "Ninguna integración coincide con \u{ab}{name}\u{bb}.",
+            LoadingIntegrations => "Cargando integraciones\u{2026}",
+            IntegrationsFailed => "No se pudieron cargar las integraciones: {detail}",
+            LoadingConnections => "Cargando conexiones\u{2026}",
+            ConnectionsFailed => "No se pudieron cargar las conexiones: {detail}",
+            Retry => "Reintentar",
+            Empty => "Aún no hay conexiones. Crea la primera.",
+            ColName => "Nombre",
+            ColIntegration => "Integración",
+            ColType => "Tipo",
+            ColStatus => "Estado",
+            ColCreated => "Creada",
+            ColActions => "Acciones",
+            Disconnect => "Desconectar",
+            ConfirmDisconnect => "¿Desconectar {name}? Las apps que la usan dejarán de funcionar.",
+            Keep => "Conservar",
+            Disconnected => "{name} se desconectó.",
+            DisconnectFailed => "No se pudo desconectar {name}: {detail}",
+            Waiting => "Termina de conectar {name} en la ventana emergente.",
+            Connected => "Conectado a {name}.",
+            Cancel => "Cancelar",
+            Cancelled => "Se canceló la conexión con {name}.",
+            Failed => "No se pudo conectar {name}: {detail}",
+            PopupBlocked => {
+                "Tu navegador bloqueó la ventana de conexión. Permite las ventanas emergentes para este sitio y elige la integración de nuevo."
+            }
+            WindowLost => {
+                "Ya no se puede seguir la ventana de conexión. Si terminaste allí, recarga para ver la conexión."
+            }
+            SessionExpired => "La sesión de conexión caducó. Inténtalo de nuevo.",
+            Timeout => "La conexión tardó demasiado. Inténtalo de nuevo.",
+            Network => "No se pudo contactar con el servidor de tu app. Inténtalo de nuevo.",
+            InvalidOptions => "El panel no está bien configurado.",
+            Aborted => "Se detuvo la conexión.",
+            Interrupted => "La conexión con {name} no se terminó.",
+        },
+    }
+}
+
+/// Replaces `{name}` and `{detail}` in `template`.
+pub fn fill(template: &str, name: &str, detail: &str) -> String {
+    template.replace("{name}", name).replace("{detail}", detail)
+}
+
+/// A flow error for people, in `lang`. A failure reported by the provider or Weavz keeps
+/// their text as the detail (it is not ours to translate).
+pub fn error_text(lang: Lang, name: &str, e: &FlowError) -> String {
+    let key = match e.code {
+        ErrorCode::ConnectFailed => return fill(text(lang, Key::Failed), name, &e.message),
+        ErrorCode::UserCancelled => Key::Cancelled,
+        ErrorCode::PopupBlocked => Key::PopupBlocked,
+        ErrorCode::WindowLost => Key::WindowLost,
+        ErrorCode::SessionExpired => Key::SessionExpired,
+        ErrorCode::Timeout => Key::Timeout,
+        ErrorCode::Network => Key::Network,
+        ErrorCode::InvalidOptions => Key::InvalidOptions,
+        ErrorCode::Aborted => Key::Aborted,
+    };
+    fill(text(lang, key), name, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Lang; 3] = [Lang::En, Lang::De, Lang::Es];
+
+    #[test]
+    fn languages_are_picked_by_attribute_then_browser_then_english() {
+        assert_eq!(Lang::pick(Some("de-AT"), &[]), Lang::De);
+        assert_eq!(Lang::pick(Some("fr"), &["es-MX".into()]), Lang::Es);
+        assert_eq!(Lang::pick(None, &["fr-FR".into(), "de".into()]), Lang::De);
+        assert_eq!(Lang::pick(None, &["ja".into()]), Lang::En);
+    }
+
+    #[test]
+    fn every_text_is_translated_and_keeps_its_placeholders() {
+        use Key::*;
+        let keys = [
+            Title,
+            Create,
+            PickerTitle,
+            Search,
+            SearchHint,
+            AllCategories,
+            Close,
+            NoMatch,
+            LoadingIntegrations,
+            IntegrationsFailed,
+            LoadingConnections,
+            ConnectionsFailed,
+            Retry,
+            Empty,
+            ColName,
+            ColIntegration,
+            ColType,
+            ColStatus,
+            ColCreated,
+            ColActions,
+            Disconnect,
+            ConfirmDisconnect,
+            Keep,
+            Disconnected,
+            DisconnectFailed,
+            Waiting,
+            Connected,
+            Cancel,
+            Cancelled,
+            Failed,
+            PopupBlocked,
+            WindowLost,
+            SessionExpired,
+            Timeout,
+            Network,
+            InvalidOptions,
+            Aborted,
+            Interrupted,
+        ];
+        for key in keys {
+            let en = text(Lang::En, key);
+            for lang in ALL {
+                let t = text(lang, key);
+                assert!(!t.trim().is_empty(), "{lang:?} {key:?}");
+                for placeholder in ["{name}", "{detail}"] {
+                    assert_eq!(
+                        t.contains(placeholder),
+                        en.contains(placeholder),
+                        "{lang:?} {key:?}"
+                    );
+                }
+                // Only the column "Name"/"Status"/"Integration" may coincide across languages.
+                if lang != Lang::En && !matches!(key, ColName | ColStatus | ColIntegration) {
+                    assert_ne!(t, en, "{lang:?} {key:?} is not translated");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn errors_are_translated_but_provider_text_is_kept() {
+        let denied = FlowError::new(ErrorCode::ConnectFailed, "Access was denied at Slack.");
+        assert_eq!(
+            error_text(Lang::De, "Slack", &denied),
+            "Verbindung mit Slack fehlgeschlagen: Access was denied at Slack."
+        );
+        let expired = FlowError::new(ErrorCode::SessionExpired, "The connect session expired.");
+        assert_eq!(
+            error_text(Lang::Es, "Slack", &expired),
+            "La sesión de conexión caducó. Inténtalo de nuevo."
+        );
+    }
+}
