@@ -209,19 +209,11 @@ pub fn ConnectionsPanel(
         picker_open.set(true);
         query.set(String::new());
         category.set(None);
-        request_animation_frame(move || {
-            if let Some(input) = search.get_untracked() {
-                let _ = input.focus();
-            }
-        });
+        focus_soon(Rc::new(move || search.get_untracked().map(Into::into)));
     };
     let close_picker = move || {
         picker_open.set(false);
-        request_animation_frame(move || {
-            if let Some(b) = launcher.get_untracked() {
-                let _ = b.focus();
-            }
-        });
+        focus_soon(Rc::new(move || launcher.get_untracked().map(Into::into)));
     };
 
     let filtered = move || -> Vec<Integration> {
@@ -407,11 +399,7 @@ pub fn ConnectionsPanel(
                 }
                 reload();
             });
-            request_animation_frame(move || {
-                if let Some(b) = launcher.get_untracked() {
-                    let _ = b.focus();
-                }
-            });
+            focus_soon(Rc::new(move || launcher.get_untracked().map(Into::into)));
         }
     };
 
@@ -640,24 +628,33 @@ thread_local! {
     static NEXT_PANEL: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
 }
 
+/// Focuses what `find` returns once it is in the document: tried on each of the next
+/// frames (the view renders asynchronously), for about a third of a second at most.
+fn focus_soon(find: Rc<dyn Fn() -> Option<web_sys::HtmlElement>>) {
+    fn attempt(find: Rc<dyn Fn() -> Option<web_sys::HtmlElement>>, tries: u32) {
+        request_animation_frame(move || match find() {
+            Some(el) if el.is_connected() => {
+                let _ = el.focus();
+            }
+            _ if tries > 0 => attempt(find, tries - 1),
+            _ => {}
+        });
+    }
+    attempt(find, 20);
+}
+
 /// After the next render, focuses `selector` in the row of connection `id`.
 fn focus_in_row(root: NodeRef<Div>, id: &str, selector: &'static str) {
     let id = id.to_owned();
-    request_animation_frame(move || {
-        let Some(root) = root.get_untracked() else { return };
-        let Ok(rows) = root.query_selector_all("tr[data-connection-id]") else {
-            return;
-        };
-        for i in 0..rows.length() {
-            let Some(row) = rows.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else {
-                continue;
-            };
-            if row.get_attribute("data-connection-id").as_deref() == Some(id.as_str())
-                && let Ok(Some(el)) = row.query_selector(selector)
-                && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
-            {
-                let _ = el.focus();
-            }
-        }
-    });
+    focus_soon(Rc::new(move || {
+        let root = root.get_untracked()?;
+        let rows = root.query_selector_all("tr[data-connection-id]").ok()?;
+        (0..rows.length())
+            .filter_map(|i| rows.item(i)?.dyn_into::<web_sys::Element>().ok())
+            .find(|row| row.get_attribute("data-connection-id").as_deref() == Some(id.as_str()))?
+            .query_selector(selector)
+            .ok()??
+            .dyn_into::<web_sys::HtmlElement>()
+            .ok()
+    }));
 }
