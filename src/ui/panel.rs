@@ -6,6 +6,24 @@
 //! (its search field) and gives it back to its launcher when it closes (Escape, Close, or a
 //! choice); arrow keys move between integrations; one `role="status"` region announces
 //! waiting, connected, disconnected and errors.
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use weavz_connect::ui::ConnectionsPanel;
+//!
+//! #[component]
+//! fn Settings() -> impl IntoView {
+//!     view! {
+//!         <ConnectionsPanel
+//!             token_endpoint="/api/connect-token"
+//!             session_endpoint="/api/connect-session"
+//!             integrations_endpoint="/api/integrations"
+//!             connections_endpoint="/api/connections"
+//!             locale="de"
+//!         />
+//!     }
+//! }
+//! ```
 
 use std::rc::Rc;
 use std::sync::Arc;
