@@ -350,8 +350,12 @@ pub enum Progress {
     WindowDetached,
     /// Redirect mode: the page is about to go to the connect page.
     Redirecting,
-    /// A redirect-mode flow was picked up again after the page loaded.
+    /// A redirect-mode flow was picked up again after the page loaded (or came back from
+    /// the back/forward cache): its session is being asked.
     Resumed,
+    /// A redirect-mode flow's session is still open while no connect page of ours shows it
+    /// (Back, a reload, a navigation that did not happen): the user can continue or cancel.
+    Interrupted,
     /// A page restored with Back found its redirect-mode flow already finished by a page
     /// loaded in between (which reported the outcome): this copy stops without one.
     HandledElsewhere,
@@ -369,6 +373,7 @@ impl Progress {
             Progress::WindowDetached => "window_closed_or_lost",
             Progress::Redirecting => "redirecting",
             Progress::Resumed => "resumed",
+            Progress::Interrupted => "interrupted",
             Progress::HandledElsewhere => "handled_elsewhere",
         }
     }
@@ -470,6 +475,8 @@ pub struct Flow {
     windowless: bool,
     /// This page had the focus after the popup read closed.
     focus_after_close: bool,
+    /// [`Progress::Interrupted`] went out (once per flow).
+    told_interrupted: bool,
     /// Polls answered non-terminal while detached (for the backoff).
     detached_polls: u32,
     /// The latest time seen.
@@ -497,6 +504,7 @@ impl Flow {
             detached: false,
             detached_polls: 0,
             focus_after_close: false,
+            told_interrupted: false,
             offline: false,
             windowless,
             now: 0.0,
@@ -582,10 +590,11 @@ impl Flow {
                         self.finish(&mut out, Outcome::Failed(redirect_needs_session()));
                         return out;
                     }
-                    // The page leaves; if it comes back from the back/forward cache this
-                    // flow is still here, so it asks the session like a resumed one.
+                    // The page leaves. No poll until it comes back from the back/forward
+                    // cache or the navigation turns out not to happen (`PageRestored`): an
+                    // answer read while leaving could end the flow for nothing.
                     self.detached = true;
-                    self.next_poll_at = Some(now + self.cfg.poll_interval_ms);
+                    self.next_poll_at = None;
                     out.push(Effect::Progress(Progress::Redirecting));
                     out.push(Effect::Redirect(target.clone()));
                 } else {
@@ -827,6 +836,10 @@ impl Flow {
                         );
                     }
                     SessionStatus::Pending | SessionStatus::Connecting => {
+                        if self.windowless && !self.told_interrupted && self.claimed.is_none() {
+                            self.told_interrupted = true;
+                            out.push(Effect::Progress(Progress::Interrupted));
+                        }
                         let interval = if self.detached {
                             // The user may take minutes in a window we cannot see: back off.
                             self.detached_polls = self.detached_polls.saturating_add(1);
@@ -933,6 +946,12 @@ impl Flow {
         if let Some(closed) = self.closed_at
             && now >= closed + self.cfg.close_grace_ms
         {
+            // Telling a closed window from a lost one needs the focus to have had time to
+            // come back, whatever the grace period.
+            let undecided = !self.focus_after_close && now < closed + LOST_DECISION_MS;
+            if undecided && self.claimed.is_none() {
+                return;
+            }
             let outcome = match (&self.claimed, &self.last_poll_error) {
                 (Some(ResultOutcome::Success { .. }), Some(err)) => Outcome::Failed(FlowError::new(
                     ErrorCode::Network,
@@ -958,6 +977,10 @@ impl Flow {
         self.maybe_poll(now, out);
     }
 }
+
+/// How long after a popup reads closed the focus may take to come back before the window
+/// counts as lost rather than closed (without a session endpoint).
+pub const LOST_DECISION_MS: Millis = 600.0;
 
 fn redirect_needs_session() -> FlowError {
     FlowError::new(

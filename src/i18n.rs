@@ -87,6 +87,11 @@ pub enum Key {
     InvalidOptions,
     Aborted,
     Interrupted,
+    Confirming,
+    Continue,
+    Categories,
+    Unreachable,
+    Unexpected,
 }
 
 /// The text for `key` in `lang`.
@@ -135,7 +140,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Network => "Your app\u{2019}s server could not be reached. Try again.",
             InvalidOptions => "The panel is not set up correctly.",
             Aborted => "Connecting was stopped.",
-            Interrupted => "Connecting {name} was not finished.",
+            Interrupted => "Connecting {name} was not finished. Continue, or cancel.",
+            Confirming => "Confirming the connection to {name}\u{2026}",
+            Continue => "Continue",
+            Categories => "Categories",
+            Unreachable => "the server could not be reached",
+            Unexpected => "the server\u{2019}s answer could not be read",
         },
         Lang::De => match key {
             Title => "Verbindungen",
@@ -181,7 +191,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Network => "Der Server Ihrer App war nicht erreichbar. Versuchen Sie es erneut.",
             InvalidOptions => "Das Panel ist nicht richtig eingerichtet.",
             Aborted => "Das Verbinden wurde beendet.",
-            Interrupted => "Die Verbindung mit {name} wurde nicht abgeschlossen.",
+            Interrupted => "Die Verbindung mit {name} wurde nicht abgeschlossen. Fortsetzen oder abbrechen.",
+            Confirming => "Die Verbindung mit {name} wird bestätigt\u{2026}",
+            Continue => "Fortsetzen",
+            Categories => "Kategorien",
+            Unreachable => "der Server war nicht erreichbar",
+            Unexpected => "die Antwort des Servers war nicht lesbar",
         },
         Lang::Es => match key {
             Title => "Conexiones",
@@ -227,7 +242,12 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Network => "No se pudo contactar con el servidor de tu app. Inténtalo de nuevo.",
             InvalidOptions => "El panel no está bien configurado.",
             Aborted => "Se detuvo la conexión.",
-            Interrupted => "La conexión con {name} no se terminó.",
+            Interrupted => "La conexión con {name} no se terminó. Continúa o cancela.",
+            Confirming => "Confirmando la conexión con {name}\u{2026}",
+            Continue => "Continuar",
+            Categories => "Categorías",
+            Unreachable => "no se pudo contactar con el servidor",
+            Unexpected => "no se pudo leer la respuesta del servidor",
         },
     }
 }
@@ -310,6 +330,11 @@ mod tests {
             InvalidOptions,
             Aborted,
             Interrupted,
+            Confirming,
+            Continue,
+            Categories,
+            Unreachable,
+            Unexpected,
         ];
         for key in keys {
             let en = text(Lang::En, key);

@@ -205,6 +205,7 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
             mode,
             integration,
             end_user_id,
+            shown_by: None,
         },
         on_event,
     })
@@ -341,7 +342,8 @@ pub fn active_flows() -> usize {
 }
 
 /// Defines `window.WeavzConnect` (`open`, `resume`, `activeFlows`, `version`) and, in the build
-/// with the UI, the `<weavz-connect>` element. Safe to call more than once.
+/// with the UI, the `<weavz-connect>` and `<weavz-connections>` elements, then picks up a
+/// redirect-mode flow coming back ([`resume`]). Safe to call more than once.
 #[wasm_bindgen]
 pub fn install() {
     let Some(window) = web_sys::window() else { return };
@@ -356,4 +358,8 @@ pub fn install() {
     let _ = Reflect::set(&window, &"WeavzConnect".into(), &api);
     #[cfg(feature = "ui")]
     crate::ui::element::define();
+    // A redirect-mode flow coming back is picked up even if no element renders (a
+    // hash-routed app showing another view): its events reach `document`. (Not through
+    // `resume()`: a failure would be an unhandled promise rejection.)
+    let _ = resume::resume(&window);
 }

@@ -174,6 +174,7 @@ async fn driver_rejects_foreign_messages_and_cleans_up_on_abort() {
             mode: Mode::Popup,
             integration: None,
             end_user_id: None,
+            shown_by: None,
         },
         observer,
     );
@@ -244,6 +245,7 @@ fn an_aborted_signal_never_opens_a_window() {
             mode: Mode::Popup,
             integration: None,
             end_user_id: None,
+            shown_by: None,
         },
         observer,
     );
@@ -279,6 +281,7 @@ async fn a_result_posted_by_the_popup_itself_connects() {
             mode: Mode::Popup,
             integration: None,
             end_user_id: None,
+            shown_by: None,
         },
         observer,
     );
@@ -357,6 +360,7 @@ fn redirect_records_survive_in_session_storage_and_return_urls_carry_the_flow() 
         expires_at: Some(1.0e13),
         session_endpoint: "/api/connect-session".into(),
         integration: Some("slack".into()),
+        shown_by: Some("button".into()),
         hash: Some("#settings".into()),
         created: 5.0,
         deadline: None,

@@ -136,8 +136,8 @@ for (const browserName of browsers()) {
 
       await (await part(page, 'disconnect')).click();
       const confirm = await part(page, 'confirm-disconnect');
-      // The confirmation takes the focus.
-      await until(page, () => document.querySelector('weavz-connections').shadowRoot.activeElement?.getAttribute('part') === 'confirm-disconnect');
+      // The confirmation takes the focus, on its least destructive choice.
+      await until(page, () => document.querySelector('weavz-connections').shadowRoot.activeElement?.getAttribute('part') === 'keep');
       await confirm.click();
       await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelector('[part=empty]'));
       assert.equal(await status(page), 'Slack was disconnected.');
@@ -182,7 +182,11 @@ for (const browserName of browsers()) {
 
       await (await part(page, 'disconnect')).focus();
       await page.keyboard.press('Enter');
-      await until(page, () => document.querySelector('weavz-connections').shadowRoot.activeElement?.getAttribute('part') === 'confirm-disconnect');
+      await until(page, () => document.querySelector('weavz-connections').shadowRoot.activeElement?.getAttribute('part') === 'keep');
+      await page.keyboard.down('Shift');
+      await page.keyboard.press('Tab');
+      await page.keyboard.up('Shift');
+      assert.equal(await focused(page), 'confirm-disconnect');
       await page.keyboard.press('Enter');
       await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelector('[part=empty]'));
       assert.deepEqual(await sandboxConnections('github'), []);
@@ -233,6 +237,35 @@ for (const browserName of browsers()) {
         await done(page);
       });
     }
+
+    it('redirect mode: the panel leaves for the connect page and shows the result when the page comes back', async () => {
+      const page = await panelPage();
+      await page.evaluate(() => document.querySelector('weavz-connections').setAttribute('mode', 'redirect'));
+      await (await part(page, 'create')).click();
+      await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelector('[data-integration="openai"]'));
+      await inPanel(page, (root) => root.querySelector('[data-integration="openai"]').click());
+      const deadline = Date.now() + 15000;
+      const href = () => page.evaluate(() => location.href).catch(() => '');
+      while (!(await href()).startsWith(sandbox.connect)) {
+        if (Date.now() > deadline) throw new Error('the page did not leave');
+        await sleep(50);
+      }
+      await page.waitForSelector('input[name="secretText"]');
+      await page.type('input[name="secretText"]', 'sk-panel-redirect-0123456789abcdef');
+      await page.click('button[type="submit"]');
+      while (!(await href()).startsWith(sandbox.host)) {
+        if (Date.now() > deadline) throw new Error('the page did not come back');
+        await sleep(50);
+      }
+      // The returning page's panel picks the flow up, confirms it, lists the connection.
+      await until(page, () => document.querySelector('weavz-connections')?.shadowRoot?.querySelectorAll('tr[data-connection-id]').length === 1);
+      await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelector('[role=status]').textContent === 'Connected to OpenAI.');
+      assert.equal(new URL(await href()).search, '', 'the weavz_* parameters are removed');
+      const [row] = await sandboxConnections('openai');
+      assert.equal(await inPanel(page, (root) => root.querySelector('tr[data-connection-id]').dataset.connectionId), row.id);
+      await sandbox.api('DELETE', `/connections/${row.id}`);
+      await done(page);
+    });
 
     it('German and Spanish: every text of the panel is translated', async () => {
       const page = await panelPage();

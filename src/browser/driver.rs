@@ -20,6 +20,14 @@ use crate::protocol::{ResultOutcome, parse_result};
 /// How often the popup and the deadlines are checked, in milliseconds.
 pub const TICK_MS: i32 = 250;
 
+/// The least time a resumed flow has to confirm, even past its deadline.
+pub const RESUME_GRACE_MS: f64 = 10_000.0;
+
+/// Redirect mode: if the page is still here this long after it was sent to the connect
+/// page (a "leave this page?" prompt answered with Stay, a stopped navigation), the flow
+/// says so and offers to continue.
+pub const LEAVE_TIMEOUT_MS: i32 = 3000;
+
 /// Where the connect URL comes from.
 pub enum Source {
     /// Given by the host.
@@ -80,6 +88,9 @@ pub struct StartOptions {
     /// The end user's external id, when the flow is for one (an end-user portal): it is
     /// reported with the connection when the result message does not carry it.
     pub end_user_id: Option<String>,
+    /// Which kind of widget started the flow (`"button"`, `"panel"`; `None` for the JS
+    /// API): after a redirect, the same kind shows it again.
+    pub shown_by: Option<String>,
 }
 
 /// What a flow tells its owner.
@@ -106,6 +117,7 @@ struct Inner {
     abort_listener: Option<Listener>,
     network_listeners: Option<(Listener, Listener)>,
     pageshow_listener: Option<Listener>,
+    focus_listener: Option<Listener>,
     ticker: Option<Interval>,
     /// The terminal report went out.
     ended: bool,
@@ -122,6 +134,8 @@ struct Inner {
     pending_saved: bool,
     /// The end user the flow is for, if given.
     end_user_id: Option<String>,
+    /// See [`StartOptions::shown_by`].
+    shown_by: Option<String>,
 }
 
 thread_local! {
@@ -247,14 +261,20 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
     let mut redirect = match options.mode {
         Mode::Popup => false,
         Mode::Redirect => true,
-        Mode::Auto => has_session && redirect::prefers_redirect(window),
+        // An end-user portal link cannot be confirmed after a redirect: popup only.
+        Mode::Auto => has_session && options.end_user_id.is_none() && redirect::prefers_redirect(window),
     };
     let popup = if redirect || aborted {
         None
     } else {
         Popup::open(window, &format!("weavz-connect-{id}"))
     };
-    if popup.is_none() && !aborted && options.mode == Mode::Auto && has_session {
+    if popup.is_none()
+        && !aborted
+        && options.mode == Mode::Auto
+        && has_session
+        && options.end_user_id.is_none()
+    {
         // Blocked: a redirect needs no gesture.
         redirect = true;
     }
@@ -270,6 +290,7 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         let mut i = inner.borrow_mut();
         i.integration = options.integration;
         i.end_user_id = options.end_user_id;
+        i.shown_by = options.shown_by;
         i.deadline = options.timeout_ms.map(|t| now() + t);
     }
     let handle = FlowHandle {
@@ -363,6 +384,7 @@ fn new_inner(
         abort_listener: None,
         network_listeners: None,
         pageshow_listener: None,
+        focus_listener: None,
         ticker: None,
         ended: false,
         closed_reported: false,
@@ -372,6 +394,7 @@ fn new_inner(
         deadline: None,
         pending_saved: false,
         end_user_id: None,
+        shown_by: None,
     }))
 }
 
@@ -384,7 +407,9 @@ pub fn resume_pending(
     hint: Option<ResultOutcome>,
     observer: Observer,
 ) -> FlowHandle {
-    let remaining = pending.deadline.map(|d| (d - now()).max(1.0));
+    // A deadline that passed while the page was away still leaves the session one fair
+    // chance to answer: the connection may well exist.
+    let remaining = pending.deadline.map(|d| (d - now()).max(RESUME_GRACE_MS));
     let cfg = FlowConfig {
         confirm_with_session: true,
         timeout_ms: remaining,
@@ -510,6 +535,23 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
     };
     let network_listeners = network("offline").zip(network("online"));
 
+    // A window the user closes hands the focus back to this page (see `OpenerFocused`).
+    let focus_listener = {
+        let weak = Rc::downgrade(inner);
+        Listener::new(window, "focus", move |_| {
+            let Some(rc) = weak.upgrade() else { return };
+            let report = {
+                let mut i = rc.borrow_mut();
+                let report = i.closed_reported && !i.focus_reported;
+                i.focus_reported |= report;
+                report
+            };
+            if report {
+                feed(&rc, Input::OpenerFocused);
+            }
+        })
+    };
+
     // Redirect mode: Back may restore this page from the back/forward cache, flow and all.
     // Another page may have finished the flow meanwhile (its saved record is then gone).
     let pageshow_listener = if inner.borrow().flow.is_windowless() {
@@ -536,6 +578,7 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
         i.abort_listener = abort_listener;
         i.network_listeners = network_listeners;
         i.pageshow_listener = pageshow_listener;
+        i.focus_listener = focus_listener;
     }
     sync_online(inner);
 }
@@ -654,6 +697,7 @@ fn unregister(rc: &Rc<RefCell<Inner>>, id: &str) {
             i.abort_listener.take(),
             i.network_listeners.take(),
             i.pageshow_listener.take(),
+            i.focus_listener.take(),
             i.ticker.take(),
         )
     };
@@ -679,11 +723,19 @@ fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> 
                 .clone()
                 .ok_or_else(|| invalid("Redirect mode needs a sessionEndpoint."))?,
             integration: i.integration.clone(),
+            shown_by: i.shown_by.clone(),
             hash: redirect::current_hash(&window),
             created: now(),
             deadline: i.deadline,
         }
     };
+    // Earlier attempts for the same integration left behind (Back, then a new click) are
+    // superseded: only the newest may come back.
+    for old in redirect::load_all(&window) {
+        if old.id != pending.id && old.integration == pending.integration {
+            redirect::remove(&window, &old.id);
+        }
+    }
     redirect::save(&window, &pending)?;
     rc.borrow_mut().pending_saved = true;
     window.location().assign(&target.connect_url).map_err(|e| {
@@ -691,7 +743,18 @@ fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> 
             ErrorCode::Network,
             format!("Could not go to the connect page: {}", http::js_message(&e)),
         )
-    })
+    })?;
+    let weak = Rc::downgrade(rc);
+    let stayed = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Some(rc) = weak.upgrade() {
+            let id = rc.borrow().id.clone();
+            let pending = web_sys::window().is_some_and(|w| redirect::is_saved(&w, &id));
+            feed(&rc, Input::PageRestored { pending });
+        }
+    });
+    let _ = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(stayed.unchecked_ref(), LEAVE_TIMEOUT_MS);
+    Ok(())
 }
 
 /// An error for options that cannot start a flow.

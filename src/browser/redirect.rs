@@ -37,6 +37,8 @@ pub struct Pending {
     pub session_endpoint: String,
     /// The integration, when the flow knew it (the element that shows it is chosen by it).
     pub integration: Option<String>,
+    /// The kind of widget that started it (`button`, `panel`), which shows it again.
+    pub shown_by: Option<String>,
     /// The page's fragment when it left (`#…`), restored on return.
     pub hash: Option<String>,
     /// When the flow left the page.
@@ -68,6 +70,7 @@ impl Pending {
         set("expiresAt", opt_num(self.expires_at));
         set("sessionEndpoint", JsValue::from_str(&self.session_endpoint));
         set("integration", opt_str(&self.integration));
+        set("shownBy", opt_str(&self.shown_by));
         set("hash", opt_str(&self.hash));
         set("created", JsValue::from_f64(self.created));
         set("deadline", opt_num(self.deadline));
@@ -89,6 +92,7 @@ impl Pending {
             expires_at: number("expiresAt"),
             session_endpoint: string("sessionEndpoint")?,
             integration: string("integration"),
+            shown_by: string("shownBy").filter(|s| s.len() <= 16),
             hash: string("hash"),
             created: number("created")?,
             deadline: number("deadline"),

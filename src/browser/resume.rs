@@ -21,6 +21,8 @@ pub struct Resumed {
     id: String,
     /// Its integration, when it was saved with one.
     pub integration: Option<String>,
+    /// The kind of widget that started it (`button`, `panel`; `None`: the JS API).
+    pub shown_by: Option<String>,
     state: RefCell<State>,
 }
 
@@ -115,6 +117,7 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
             handle: OnceCell::new(),
             id: p.id.clone(),
             integration: p.integration.clone(),
+            shown_by: p.shown_by.clone(),
             state: RefCell::default(),
         });
         let document: Option<EventTarget> = window.document().map(Into::into);
@@ -171,6 +174,11 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
         let handle = driver::resume_pending(window, p, hint, observer);
         let _ = resumed.handle.set(handle);
         list.push(resumed);
+    }
+    // The flow the address bar named comes last: `WeavzConnect.resume()` follows it.
+    if let Some(i) = hinted {
+        let named = list.remove(i);
+        list.push(named);
     }
     RESUMED.with(|r| *r.borrow_mut() = Some(list.clone()));
     list

@@ -360,6 +360,38 @@ fn without_a_session_endpoint_a_closed_window_is_a_cancel() {
 }
 
 #[test]
+fn the_focus_is_waited_for_even_with_no_grace_period() {
+    let mut f = Flow::new(FlowConfig {
+        close_grace_ms: 0.0,
+        ..cfg(false)
+    });
+    f.handle(0.0, Input::PopupOpened);
+    f.handle(1.0, Input::Target(target()));
+    f.handle(10.0, Input::PopupClosed);
+    assert!(
+        finished(&f.handle(260.0, Input::Tick)).is_none(),
+        "not decided before the focus can return"
+    );
+    f.handle(300.0, Input::OpenerFocused);
+    assert_eq!(
+        code(&f.handle(310.0, Input::Tick)),
+        Some(ErrorCode::UserCancelled)
+    );
+    let mut f = Flow::new(FlowConfig {
+        close_grace_ms: 0.0,
+        ..cfg(false)
+    });
+    f.handle(0.0, Input::PopupOpened);
+    f.handle(1.0, Input::Target(target()));
+    f.handle(10.0, Input::PopupClosed);
+    assert!(finished(&f.handle(500.0, Input::Tick)).is_none());
+    assert_eq!(
+        code(&f.handle(10.0 + LOST_DECISION_MS, Input::Tick)),
+        Some(ErrorCode::WindowLost)
+    );
+}
+
+#[test]
 fn without_a_session_endpoint_a_window_that_kept_the_focus_is_lost_not_cancelled() {
     let mut f = waiting(false);
     // Focus before the close does not count: only a window closed by the user gives it back.
@@ -368,7 +400,7 @@ fn without_a_session_endpoint_a_window_that_kept_the_focus_is_lost_not_cancelled
     let fx = f.handle(3010.0, Input::Tick);
     assert!(matches!(finished(&fx), Some(Outcome::Failed(e))
         if e.code == ErrorCode::WindowLost && e.retryable && e.message.contains("reload")));
-    // A reopened window that is then closed by the user is a cancel again.
+    // Focus seen before a reopen does not count for the new window.
     let mut f = waiting(false);
     f.handle(10.0, Input::PopupClosed);
     f.handle(20.0, Input::OpenerFocused);
@@ -592,13 +624,23 @@ fn redirect_mode_without_a_session_is_invalid_options() {
 }
 
 #[test]
-fn a_page_restored_after_leaving_asks_the_session() {
-    // Back to a page kept in the back/forward cache: the same flow goes on polling.
+fn a_leaving_page_never_polls_but_a_restored_one_asks_the_session() {
     let mut f = Flow::new(redirect_cfg(true));
     f.handle(0.0, Input::Target(target()));
-    let fx = f.handle(1000.0, Input::Tick);
-    assert_eq!(fx, vec![Effect::Poll("cst_abc".into())]);
-    let fx = f.handle(1100.0, poll(SessionStatus::Completed, Some("c9"), None));
+    // While the page leaves, an answer could only end the flow for nothing.
+    for t in 1..40 {
+        assert!(f.handle(f64::from(t) * 250.0, Input::Tick).is_empty());
+    }
+    // Back to a page kept in the back/forward cache: the same flow asks the session.
+    let fx = f.handle(10_000.0, Input::PageRestored { pending: true });
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Progress(Progress::Resumed),
+            Effect::Poll("cst_abc".into())
+        ]
+    );
+    let fx = f.handle(10_100.0, poll(SessionStatus::Completed, Some("c9"), None));
     assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c9"));
 }
 
@@ -674,7 +716,9 @@ fn resumed_without_a_hint_waits_for_the_session_with_backoff_until_it_expires() 
     let mut now = 0.0;
     let mut gaps = Vec::new();
     let mut last_poll = 0.0;
-    f.handle(now, poll(SessionStatus::Pending, None, None));
+    // The first open answer says the flow is interrupted (once).
+    let fx = f.handle(now, poll(SessionStatus::Pending, None, None));
+    assert_eq!(fx, vec![Effect::Progress(Progress::Interrupted)]);
     while now < 59_000.0 {
         now += 250.0;
         let fx = f.handle(now, Input::Tick);

@@ -6,6 +6,8 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::i18n::{Key, Lang, text};
+
 const MAX_TEXT: usize = 512;
 const MAX_LOGO: usize = 64 * 1024;
 
@@ -41,7 +43,7 @@ pub struct Connection {
     pub created_at: String,
 }
 
-fn text(obj: &JsValue, key: &str, cap: usize) -> Option<String> {
+fn field(obj: &JsValue, key: &str, cap: usize) -> Option<String> {
     let v = Reflect::get(obj, &JsValue::from_str(key)).ok()?;
     let s = v.dyn_ref::<js_sys::JsString>()?;
     if s.length() as usize > cap {
@@ -70,7 +72,7 @@ pub fn integrations_from(body: &JsValue) -> Option<Vec<Integration>> {
         items
             .iter()
             .filter_map(|i| {
-                let name = text(&i, "name", MAX_TEXT).filter(|n| !n.is_empty())?;
+                let name = field(&i, "name", MAX_TEXT).filter(|n| !n.is_empty())?;
                 let categories = list(&i, "categories")
                     .map(|a| {
                         a.iter()
@@ -79,11 +81,11 @@ pub fn integrations_from(body: &JsValue) -> Option<Vec<Integration>> {
                     })
                     .unwrap_or_default();
                 Some(Integration {
-                    display_name: text(&i, "displayName", MAX_TEXT)
+                    display_name: field(&i, "displayName", MAX_TEXT)
                         .filter(|n| !n.trim().is_empty())
                         .unwrap_or_else(|| name.clone()),
-                    description: text(&i, "description", MAX_TEXT).unwrap_or_default(),
-                    logo: text(&i, "logoUrl", MAX_LOGO).and_then(safe_logo),
+                    description: field(&i, "description", MAX_TEXT).unwrap_or_default(),
+                    logo: field(&i, "logoUrl", MAX_LOGO).and_then(safe_logo),
                     categories,
                     name,
                 })
@@ -99,16 +101,16 @@ pub fn connections_from(body: &JsValue) -> Option<Vec<Connection>> {
         items
             .iter()
             .filter_map(|c| {
-                let id = text(&c, "id", MAX_TEXT).filter(|n| !n.is_empty())?;
-                let integration_name = text(&c, "integrationName", MAX_TEXT).unwrap_or_default();
+                let id = field(&c, "id", MAX_TEXT).filter(|n| !n.is_empty())?;
+                let integration_name = field(&c, "integrationName", MAX_TEXT).unwrap_or_default();
                 Some(Connection {
-                    display_name: text(&c, "displayName", MAX_TEXT)
-                        .or_else(|| text(&c, "connectionName", MAX_TEXT))
+                    display_name: field(&c, "displayName", MAX_TEXT)
+                        .or_else(|| field(&c, "connectionName", MAX_TEXT))
                         .filter(|n| !n.trim().is_empty())
                         .unwrap_or_else(|| integration_name.clone()),
-                    kind: text(&c, "type", 64).unwrap_or_default(),
-                    status: text(&c, "status", 64).unwrap_or_default(),
-                    created_at: text(&c, "createdAt", 64).unwrap_or_default(),
+                    kind: field(&c, "type", 64).unwrap_or_default(),
+                    status: field(&c, "status", 64).unwrap_or_default(),
+                    created_at: field(&c, "createdAt", 64).unwrap_or_default(),
                     integration_name,
                     id,
                 })
@@ -117,20 +119,43 @@ pub fn connections_from(body: &JsValue) -> Option<Vec<Connection>> {
     )
 }
 
+/// Why a request to the host backend failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer (network, CORS, server down).
+    Unreachable,
+    /// An answer that is not what the panel reads.
+    Unexpected,
+    /// A non-2xx status, with the server's `error` text when it sent one (shown as it is).
+    Status(u16, Option<String>),
+}
+
+impl Failure {
+    /// For people, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Failure::Unreachable => text(lang, Key::Unreachable).to_owned(),
+            Failure::Unexpected => text(lang, Key::Unexpected).to_owned(),
+            Failure::Status(_, Some(server)) => server.clone(),
+            Failure::Status(code, None) => format!("HTTP {code}"),
+        }
+    }
+}
+
 /// `fetch(url, {method})` with `accept: application/json`; the parsed body of a 2xx
-/// answer, or a short reason for people (the server's `error` text when it sent one).
-pub async fn request(method: &str, url: &str) -> Result<JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let headers = web_sys::Headers::new().map_err(|_| "no headers")?;
+/// answer, or why not.
+pub async fn request(method: &str, url: &str) -> Result<JsValue, Failure> {
+    let window = web_sys::window().ok_or(Failure::Unreachable)?;
+    let headers = web_sys::Headers::new().map_err(|_| Failure::Unexpected)?;
     let _ = headers.set("accept", "application/json");
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_headers(&headers);
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|_| "the server could not be reached".to_owned())?
+        .map_err(|_| Failure::Unreachable)?
         .dyn_into()
-        .map_err(|_| "no response".to_owned())?;
+        .map_err(|_| Failure::Unexpected)?;
     let status = response.status();
     let body = match response.json() {
         Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::NULL),
@@ -139,10 +164,10 @@ pub async fn request(method: &str, url: &str) -> Result<JsValue, String> {
     if (200..300).contains(&status) {
         return Ok(body);
     }
-    Err(match text(&body, "error", MAX_TEXT) {
-        Some(e) if !e.trim().is_empty() => e,
-        _ => format!("HTTP {status}"),
-    })
+    Err(Failure::Status(
+        status,
+        field(&body, "error", MAX_TEXT).filter(|e| !e.trim().is_empty()),
+    ))
 }
 
 /// `url` with `key=value` appended to its query.

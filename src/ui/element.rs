@@ -81,7 +81,8 @@ const ATTRIBUTES: &[&str] = &[
 /// The tag of the connections panel element.
 pub const PANEL_TAG: &str = "weavz-connections";
 
-/// The attributes of `<weavz-connections>`.
+/// The attributes of `<weavz-connections>` whose change re-renders it. (`theme` is not
+/// one: the stylesheet follows it live, so a running flow is not ended by a theme switch.)
 const PANEL_ATTRIBUTES: &[&str] = &[
     "token-endpoint",
     "integrations-endpoint",
@@ -89,7 +90,6 @@ const PANEL_ATTRIBUTES: &[&str] = &[
     "session-endpoint",
     "integrations",
     "locale",
-    "theme",
     "mode",
     "end-user",
     "token-params",

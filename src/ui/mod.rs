@@ -163,9 +163,11 @@ pub fn ConnectButton(
     // this tab: show it here (the first button for the integration shows it).
     if let Some(window) = web_sys::window()
         && let Some(shown_on) = event_target.clone().or_else(|| window.document().map(Into::into))
-        && let Some(r) = resume::resume(&window)
-            .into_iter()
-            .find(|r| r.integration.as_deref() == Some(integration.as_str()) && r.claim(&shown_on))
+        && let Some(r) = resume::resume(&window).into_iter().find(|r| {
+            r.integration.as_deref() == Some(integration.as_str())
+                && r.shown_by.as_deref() != Some("panel")
+                && r.claim(&shown_on)
+        })
         && let Some(handle) = r.handle().cloned()
     {
         let alive = Rc::new(Cell::new(true));
@@ -257,6 +259,7 @@ pub fn ConnectButton(
                 mode,
                 integration: Some(click_integration.clone()),
                 end_user_id,
+                shown_by: Some("button".into()),
             },
             observer,
         );
@@ -338,7 +341,11 @@ pub fn ConnectButton(
             <Show when=move || {
                 matches!(
                     state.get(),
-                    UiState::Waiting | UiState::Detached | UiState::Confirming | UiState::Interrupted
+                    UiState::Waiting
+                        | UiState::Detached
+                        | UiState::Confirming
+                        | UiState::Redirecting
+                        | UiState::Interrupted
                 )
             }>
                 <div class="weavz-connect__actions" part="actions">
@@ -374,7 +381,9 @@ fn ui_observer(
                     Progress::WindowDetached => Some(UiState::Detached),
                     Progress::Confirming => Some(UiState::Confirming),
                     Progress::Redirecting => Some(UiState::Redirecting),
-                    Progress::Resumed => Some(UiState::Interrupted),
+                    // Picked up again: checking with the session until it says otherwise.
+                    Progress::Resumed => Some(UiState::Confirming),
+                    Progress::Interrupted => Some(UiState::Interrupted),
                     Progress::HandledElsewhere => Some(UiState::Idle),
                     _ => None,
                 };

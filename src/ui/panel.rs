@@ -37,16 +37,26 @@ use super::data::{self, Connection, Integration};
 use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
 use crate::browser::events;
 use crate::browser::listener::Listener;
-use crate::flow::{ErrorCode, Outcome};
+use crate::browser::resume::{self, Resumed};
+use crate::flow::{ErrorCode, Outcome, Progress};
 use crate::i18n::{Key, Lang, error_text, fill, text};
 use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
 
 /// Something loaded from the host backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Load<T> {
+enum Load<T, E> {
     Loading,
     Ready(T),
-    Failed(String),
+    Failed(E),
+}
+
+/// Which view the connections list shows (changes of the rows alone keep the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListKind {
+    Loading,
+    Failed,
+    Empty,
+    Rows,
 }
 
 /// What the status region says.
@@ -54,9 +64,20 @@ enum Load<T> {
 enum Status {
     None,
     Waiting(String),
+    /// A redirect-mode flow picked up again, being checked with the session.
+    Confirming(String),
+    /// A redirect-mode flow whose session is still open: continue or cancel.
+    Interrupted(String),
     Connected(String),
     Error(String),
     Info(String),
+}
+
+/// The flow the panel shows: one it started (aborted when the panel goes), or one picked
+/// up after a redirect (it belongs to the page; the panel only releases it).
+struct Shown {
+    handle: FlowHandle,
+    resumed: Option<(Rc<Resumed>, u32)>,
 }
 
 /// The connections panel. See the module documentation.
@@ -119,14 +140,16 @@ pub fn ConnectionsPanel(
         None => connections_endpoint.clone(),
     };
 
-    let catalog = RwSignal::new(Load::<Vec<Integration>>::Loading);
-    let connections = RwSignal::new(Load::<Vec<Connection>>::Loading);
+    let catalog = RwSignal::new(Load::<Vec<Integration>, data::Failure>::Loading);
+    let connections = RwSignal::new(Load::<Vec<Connection>, data::Failure>::Loading);
     let picker_open = RwSignal::new(false);
     let query = RwSignal::new(String::new());
     let category = RwSignal::new(None::<String>);
     let status = RwSignal::new(Status::None);
     let confirming = RwSignal::new(None::<String>);
-    let busy_flow: StoredValue<Option<FlowHandle>, LocalStorage> = StoredValue::new_local(None);
+    let busy_flow: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
+    let busy_handle = move || busy_flow.with_value(|s| s.as_ref().map(|s| s.handle.clone()));
+    let load_seq = RwSignal::new(0u32);
     let alive = Arc::new(AtomicBool::new(true));
 
     // Ids unique on the page (the component may render outside a shadow root, twice).
@@ -160,7 +183,7 @@ pub fn ConnectionsPanel(
                             }
                             Load::Ready(list)
                         }
-                        None => Load::Failed("unexpected answer".into()),
+                        None => Load::Failed(data::Failure::Unexpected),
                     },
                     Err(e) => Load::Failed(e),
                 };
@@ -171,17 +194,22 @@ pub fn ConnectionsPanel(
     let load_connections = {
         let url = connections_url.clone();
         move || {
-            // A refresh keeps showing the current list until the new one arrives.
+            // A refresh keeps showing the current list until the new one arrives; only the
+            // answer to the latest request counts (answers may come back out of order).
             let url = url.clone();
+            let seq = load_seq.get_untracked().wrapping_add(1);
+            load_seq.set(seq);
             leptos::task::spawn_local(async move {
                 let next = match data::request("GET", &url).await {
                     Ok(body) => match data::connections_from(&body) {
                         Some(list) => Load::Ready(list),
-                        None => Load::Failed("unexpected answer".into()),
+                        None => Load::Failed(data::Failure::Unexpected),
                     },
                     Err(e) => Load::Failed(e),
                 };
-                connections.try_set(next);
+                if load_seq.try_get_untracked() == Some(seq) {
+                    connections.try_set(next);
+                }
             });
         }
     };
@@ -205,14 +233,29 @@ pub fn ConnectionsPanel(
         on_cleanup(move || {
             alive.store(false, Ordering::Relaxed);
             refresh_listener.set_value(None);
-            if let Some(h) = busy_flow.get_value() {
-                h.abort();
-            }
+            busy_flow.update_value(|shown| match shown.take() {
+                Some(Shown {
+                    resumed: Some((r, sub)),
+                    ..
+                }) => r.release(sub),
+                Some(Shown { handle, .. }) => handle.abort(),
+                None => {}
+            });
         });
     }
 
-    let name_of = move |integration: &str| -> String {
+    let name_of_now = move |integration: &str| -> String {
         match catalog.get_untracked() {
+            Load::Ready(list) => list
+                .iter()
+                .find(|i| i.name == integration)
+                .map(|i| i.display_name.clone()),
+            _ => None,
+        }
+        .unwrap_or_else(|| super::display_name_of(integration))
+    };
+    let name_of = move |integration: &str| -> String {
+        match catalog.get() {
             Load::Ready(list) => list
                 .iter()
                 .find(|i| i.name == integration)
@@ -270,6 +313,14 @@ pub fn ConnectionsPanel(
         if !matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Home" | "End") {
             return;
         }
+        // In the search field Home, End and ArrowUp move the caret, as they should.
+        let in_input = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some();
+        if in_input && key != "ArrowDown" {
+            return;
+        }
         let Some(list) = list_ref.get_untracked() else {
             return;
         };
@@ -306,6 +357,44 @@ pub fn ConnectionsPanel(
         let _ = buttons[next].focus();
     };
 
+    // A redirect-mode flow for one of these integrations, pending in this tab (the page
+    // came back from the connect page, or was reloaded): shown here until it ends.
+    if let Some(window) = web_sys::window()
+        && let Some(shown_on) = event_target.clone().or_else(|| window.document().map(Into::into))
+        && let Some(r) = resume::resume(&window).into_iter().find(|r| {
+            let offered = match (&allowed, &r.integration) {
+                (Some(names), Some(i)) => names.contains(i),
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            offered && r.shown_by.as_deref() == Some("panel") && r.claim(&shown_on)
+        })
+        && let Some(handle) = r.handle().cloned()
+    {
+        let key = r.integration.clone().unwrap_or_default();
+        let alive = alive.clone();
+        let subscription = r.subscribe(Rc::new(move |_: &str, report: Report<'_>| {
+            if !alive.load(Ordering::Relaxed) {
+                return;
+            }
+            let next = match report {
+                Report::Progress(Progress::Resumed | Progress::Confirming) => Status::Confirming(key.clone()),
+                Report::Progress(Progress::Interrupted) => Status::Interrupted(key.clone()),
+                Report::Progress(Progress::Redirecting) => Status::Waiting(key.clone()),
+                Report::Finished(outcome) => {
+                    keep_focus(root, launcher);
+                    status_for(lang, &key, &name_of_now(&key), outcome)
+                }
+                _ => return,
+            };
+            status.try_set(next);
+        }));
+        busy_flow.set_value(Some(Shown {
+            handle,
+            resumed: Some((r, subscription)),
+        }));
+    }
+
     // ---- connecting ----------------------------------------------------------------
     let dispatch_target = move || -> Option<web_sys::EventTarget> {
         event_target
@@ -318,15 +407,20 @@ pub fn ConnectionsPanel(
         let alive = alive.clone();
         move |integration: Integration| {
             let Some(window) = web_sys::window() else { return };
-            if busy_flow.with_value(|h| h.as_ref().is_some_and(FlowHandle::is_running)) {
-                if let Some(h) = busy_flow.get_value() {
-                    h.focus();
-                }
+            if let Some(h) = busy_handle().filter(FlowHandle::is_running) {
+                h.focus();
                 return;
             }
             let name = integration.display_name.clone();
             let params = match token_params.get_untracked() {
-                Some(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED),
+                Some(json) => match js_sys::JSON::parse(&json) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        // Never mint a token without the host's fields.
+                        status.set(Status::Error(text(lang, Key::InvalidOptions).to_owned()));
+                        return;
+                    }
+                },
                 None => JsValue::UNDEFINED,
             };
             let mode = mode
@@ -342,7 +436,8 @@ pub fn ConnectionsPanel(
                 }
             };
             // The window opens now, inside the click; the picker closes after.
-            status.set(Status::Waiting(name.clone()));
+            status.set(Status::Waiting(integration.name.clone()));
+            let key = integration.name.clone();
             let target = dispatch_target();
             let alive = alive.clone();
             let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| {
@@ -358,13 +453,8 @@ pub fn ConnectionsPanel(
                     }
                     Report::Finished(outcome) => {
                         if alive.load(Ordering::Relaxed) {
-                            status.try_set(match outcome {
-                                Outcome::Connected(_) => Status::Connected(name.clone()),
-                                Outcome::Failed(e) if e.code == ErrorCode::UserCancelled => {
-                                    Status::Info(fill(text(lang, Key::Cancelled), &name, ""))
-                                }
-                                Outcome::Failed(e) => Status::Error(error_text(lang, &name, e)),
-                            });
+                            keep_focus(root, launcher);
+                            status.try_set(status_for(lang, &key, &name, outcome));
                         }
                         let (event, detail) = events::terminal_event(outcome);
                         events::dispatch(target, event, &detail);
@@ -385,16 +475,27 @@ pub fn ConnectionsPanel(
                     mode,
                     integration: Some(integration.name.clone()),
                     end_user_id: end_user_id.clone(),
+                    shown_by: Some("panel".into()),
                 },
                 observer,
             );
-            busy_flow.set_value(Some(handle));
+            busy_flow.set_value(Some(Shown {
+                handle,
+                resumed: None,
+            }));
             close_picker();
         }
     };
     let cancel_flow = move |_| {
-        if let Some(h) = busy_flow.get_value() {
+        if let Some(h) = busy_handle() {
             h.cancel();
+        }
+        // The Cancel button goes away with the flow: the focus goes back to the launcher.
+        focus_soon(Rc::new(move || launcher.get_untracked().map(Into::into)));
+    };
+    let continue_flow = move |_| {
+        if let (Some(h), Some(window)) = (busy_handle(), web_sys::window()) {
+            h.reopen(&window);
         }
     };
 
@@ -412,7 +513,11 @@ pub fn ConnectionsPanel(
                         status.try_set(Status::Info(fill(text(lang, Key::Disconnected), &name, "")));
                     }
                     Err(e) => {
-                        status.try_set(Status::Error(fill(text(lang, Key::DisconnectFailed), &name, &e)));
+                        status.try_set(Status::Error(fill(
+                            text(lang, Key::DisconnectFailed),
+                            &name,
+                            &e.describe(lang),
+                        )));
                     }
                 }
                 reload();
@@ -425,13 +530,17 @@ pub fn ConnectionsPanel(
     let theme_attr = move || theme.get().filter(|t| t == "light" || t == "dark");
     let status_text = move || match status.get() {
         Status::None => String::new(),
-        Status::Waiting(n) => fill(t(Key::Waiting), &n, ""),
-        Status::Connected(n) => fill(t(Key::Connected), &n, ""),
+        // These carry the integration's key: its name follows the catalog once loaded.
+        Status::Waiting(k) => fill(t(Key::Waiting), &name_of(&k), ""),
+        Status::Confirming(k) => fill(t(Key::Confirming), &name_of(&k), ""),
+        Status::Interrupted(k) => fill(t(Key::Interrupted), &name_of(&k), ""),
+        Status::Connected(k) => fill(t(Key::Connected), &name_of(&k), ""),
         Status::Error(s) | Status::Info(s) => s,
     };
     let status_kind = move || match status.get() {
         Status::None => "idle",
-        Status::Waiting(_) => "waiting",
+        Status::Waiting(_) | Status::Confirming(_) => "waiting",
+        Status::Interrupted(_) => "interrupted",
         Status::Connected(_) => "connected",
         Status::Error(_) => "error",
         Status::Info(_) => "info",
@@ -449,6 +558,16 @@ pub fn ConnectionsPanel(
     };
     let connect = StoredValue::new_local(connect);
     let disconnect = StoredValue::new_local(disconnect);
+    let list_kind = Memo::new(move |_| match connections.get() {
+        Load::Loading => ListKind::Loading,
+        Load::Failed(_) => ListKind::Failed,
+        Load::Ready(list) if list.is_empty() => ListKind::Empty,
+        Load::Ready(_) => ListKind::Rows,
+    });
+    let rows = move || match connections.get() {
+        Load::Ready(list) => list,
+        _ => Vec::new(),
+    };
 
     view! {
         <div class="weavz-panel" part="panel" node_ref=root lang=lang.tag() data-theme=theme_attr
@@ -462,10 +581,17 @@ pub fn ConnectionsPanel(
                 </button>
             </div>
             <p class="weavz-panel__status" part="status" role="status" aria-live="polite">{status_text}</p>
-            <Show when=move || matches!(status.get(), Status::Waiting(_))>
-                <button type="button" class="weavz-panel__secondary" part="cancel" on:click=cancel_flow>
-                    {t(Key::Cancel)}
-                </button>
+            <Show when=move || matches!(status.get(), Status::Waiting(_) | Status::Confirming(_) | Status::Interrupted(_))>
+                <div class="weavz-panel__actions">
+                    <Show when=move || matches!(status.get(), Status::Interrupted(_))>
+                        <button type="button" class="weavz-panel__primary" part="continue" on:click=continue_flow>
+                            {t(Key::Continue)}
+                        </button>
+                    </Show>
+                    <button type="button" class="weavz-panel__secondary" part="cancel" on:click=cancel_flow>
+                        {t(Key::Cancel)}
+                    </button>
+                </div>
             </Show>
             <Show when=move || picker_open.get()>
                 <div class="weavz-panel__picker" part="picker" id=picker_id.clone() role="group"
@@ -482,7 +608,7 @@ pub fn ConnectionsPanel(
                         on:input=move |ev| query.set(event_target_value(&ev)) />
                     <p id=hint_id.clone() class="weavz-panel__hint">{t(Key::SearchHint)}</p>
                     <div class="weavz-panel__categories" part="categories" role="group"
-                        aria-label=t(Key::ColType)>
+                        aria-label=t(Key::Categories)>
                         <button type="button" class="weavz-panel__chip" part="category"
                             aria-pressed=move || category.get().is_none().to_string()
                             on:click=move |_| category.set(None)>{t(Key::AllCategories)}</button>
@@ -504,7 +630,7 @@ pub fn ConnectionsPanel(
                             let retry = load_catalog.get_value();
                             view! {
                                 <p class="weavz-panel__note weavz-panel__error" role="alert">
-                                    {fill(t(Key::IntegrationsFailed), "", &e)}
+                                    {fill(t(Key::IntegrationsFailed), "", &e.describe(lang))}
                                 </p>
                                 <button type="button" class="weavz-panel__secondary" on:click=move |_| retry()>
                                     {t(Key::Retry)}
@@ -542,51 +668,56 @@ pub fn ConnectionsPanel(
                     </ul>
                 </div>
             </Show>
-            {move || match connections.get() {
-                Load::Loading => view! { <p class="weavz-panel__note">{t(Key::LoadingConnections)}</p> }.into_any(),
-                Load::Failed(e) => {
+            {move || match list_kind.get() {
+                ListKind::Loading => view! { <p class="weavz-panel__note">{t(Key::LoadingConnections)}</p> }.into_any(),
+                ListKind::Failed => {
                     let retry = load_connections.get_value();
+                    let reason = match connections.get_untracked() {
+                        Load::Failed(e) => e.describe(lang),
+                        _ => String::new(),
+                    };
                     view! {
                         <p class="weavz-panel__note weavz-panel__error" role="alert">
-                            {fill(t(Key::ConnectionsFailed), "", &e)}
+                            {fill(t(Key::ConnectionsFailed), "", &reason)}
                         </p>
                         <button type="button" class="weavz-panel__secondary" on:click=move |_| retry()>
                             {t(Key::Retry)}
                         </button>
                     }.into_any()
                 }
-                Load::Ready(list) if list.is_empty() => {
+                ListKind::Empty => {
                     view! { <p class="weavz-panel__note" part="empty">{t(Key::Empty)}</p> }.into_any()
                 }
-                Load::Ready(list) => {
-                    let disconnect = disconnect.get_value();
-                    view! {
-                        <table class="weavz-panel__table" part="connections">
-                            <thead>
-                                <tr>
-                                    <th scope="col">{t(Key::ColName)}</th>
-                                    <th scope="col">{t(Key::ColIntegration)}</th>
-                                    <th scope="col">{t(Key::ColType)}</th>
-                                    <th scope="col">{t(Key::ColStatus)}</th>
-                                    <th scope="col">{t(Key::ColCreated)}</th>
-                                    <th scope="col"><span class="weavz-panel__sr">{t(Key::ColActions)}</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {list.into_iter().map(|c| {
-                                    let disconnect = disconnect.clone();
-                                    let integration = name_of(&c.integration_name);
-                                    let id = c.id.clone();
+                ListKind::Rows => view! {
+                    <table class="weavz-panel__table" part="connections">
+                        <thead>
+                            <tr>
+                                <th scope="col">{t(Key::ColName)}</th>
+                                <th scope="col">{t(Key::ColIntegration)}</th>
+                                <th scope="col">{t(Key::ColType)}</th>
+                                <th scope="col">{t(Key::ColStatus)}</th>
+                                <th scope="col">{t(Key::ColCreated)}</th>
+                                <th scope="col"><span class="weavz-panel__sr">{t(Key::ColActions)}</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            // Keyed: a refresh keeps the rows (and the focus in them) that stay.
+                            <For each=rows key=|c| c.id.clone() let:c>
+                                {
+                                    let disconnect = disconnect.get_value();
+                                    let integration_name = c.integration_name.clone();
+                                    let integration = move || name_of(&integration_name);
+                                    let confirm_name = c.integration_name.clone();
+                                    let confirm_text = move || fill(t(Key::ConfirmDisconnect), &name_of(&confirm_name), "");
                                     let id_for_confirm = c.id.clone();
                                     let ask_id = c.id.clone();
                                     let created = date_format(&c.created_at);
-                                    let confirm_text = fill(t(Key::ConfirmDisconnect), &integration, "");
                                     let disconnect_label = format!("{} {}", t(Key::Disconnect), c.display_name);
                                     let row = c.clone();
                                     view! {
-                                        <tr data-connection-id=id.clone() part="connection">
+                                        <tr data-connection-id=c.id.clone() part="connection">
                                             <td>{c.display_name.clone()}</td>
-                                            <td>{integration.clone()}</td>
+                                            <td>{integration}</td>
                                             <td>{c.kind.clone()}</td>
                                             <td>{c.status.clone()}</td>
                                             <td>{created}</td>
@@ -595,11 +726,11 @@ pub fn ConnectionsPanel(
                                                     let disconnect = disconnect.clone();
                                                     let row = row.clone();
                                                     let keep_id = id_for_confirm.clone();
+                                                    let label = confirm_text();
                                                     view! {
-                                                        <div class="weavz-panel__confirm" role="group" aria-label=confirm_text.clone()>
-                                                            <span>{confirm_text.clone()}</span>
+                                                        <div class="weavz-panel__confirm" role="group" aria-label=label.clone()>
+                                                            <span>{label.clone()}</span>
                                                             <button type="button" class="weavz-panel__danger" part="confirm-disconnect"
-                                                                autofocus=true
                                                                 on:click=move |_| disconnect(row.clone())>{t(Key::Disconnect)}</button>
                                                             <button type="button" class="weavz-panel__secondary" part="keep"
                                                                 on:click=move |_| {
@@ -615,18 +746,19 @@ pub fn ConnectionsPanel(
                                                             aria-label=disconnect_label.clone()
                                                             on:click=move |_| {
                                                                 confirming.set(Some(ask.clone()));
-                                                                focus_in_row(root, &ask, "[part=confirm-disconnect]");
+                                                                // The least destructive choice takes the focus.
+                                                                focus_in_row(root, &ask, "[part=keep]");
                                                             }>{t(Key::Disconnect)}</button>
                                                     }.into_any()
                                                 }}
                                             </td>
                                         </tr>
                                     }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                }
+                                }
+                            </For>
+                        </tbody>
+                    </table>
+                }.into_any(),
             }}
         </div>
     }
@@ -644,6 +776,34 @@ fn humanize(category: &str) -> String {
 
 thread_local! {
     static NEXT_PANEL: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+/// What the status region says when a flow ends (`key` names the integration, `name` is
+/// its name for people now).
+fn status_for(lang: Lang, key: &str, name: &str, outcome: &Outcome) -> Status {
+    match outcome {
+        Outcome::Connected(_) => Status::Connected(key.to_owned()),
+        Outcome::Failed(e) if e.code == ErrorCode::UserCancelled => {
+            Status::Info(fill(text(lang, Key::Cancelled), name, ""))
+        }
+        Outcome::Failed(e) => Status::Error(error_text(lang, name, e)),
+    }
+}
+
+/// When a flow ends its Cancel/Continue buttons go away: if the focus was on one of them
+/// (or nowhere in the panel), it goes to the launcher instead of being lost.
+fn keep_focus(root: NodeRef<Div>, launcher: NodeRef<Button>) {
+    let active = root
+        .get_untracked()
+        .and_then(|r| r.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok())
+        .and_then(|s| s.active_element());
+    let on_flow_button = active
+        .as_ref()
+        .and_then(|a| a.get_attribute("part"))
+        .is_some_and(|p| p == "cancel" || p == "continue");
+    if on_flow_button {
+        focus_soon(Rc::new(move || launcher.get_untracked().map(Into::into)));
+    }
 }
 
 /// Focuses what `find` returns once it is in the document: tried on each of the next
