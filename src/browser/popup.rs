@@ -20,8 +20,10 @@ pub fn features(opener: &Window) -> String {
     };
     let (x, y) = (num(opener.screen_x()), num(opener.screen_y()));
     let (w, h) = (num(opener.outer_width()), num(opener.outer_height()));
-    let left = (x + ((w - f64::from(WIDTH)) / 2.0).max(0.0)).round();
-    let top = (y + ((h - f64::from(HEIGHT)) / 2.0).max(0.0)).round();
+    // Whole pixels as integers: formatting an `f64` would link core's float printer
+    // (about 17 KB of WASM) for two numbers.
+    let left = (x + ((w - f64::from(WIDTH)) / 2.0).max(0.0)).round() as i32;
+    let top = (y + ((h - f64::from(HEIGHT)) / 2.0).max(0.0)).round() as i32;
     format!("popup=yes,width={WIDTH},height={HEIGHT},left={left},top={top}")
 }
 
