@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod minify;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
     }
 }
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -59,7 +61,7 @@ fn cargo() -> Command {
 }
 
 /// Runs a command to completion, failing with its description.
-fn run(what: &str, cmd: &mut Command) -> Result {
+pub fn run(what: &str, cmd: &mut Command) -> Result {
     eprintln!("xtask: {what}");
     let status = cmd
         .status()
@@ -343,18 +345,45 @@ fn ensure_wasm_bindgen() -> Result {
     )
 }
 
-/// npm's binaryen (wasm-opt 132) under tools/; Debian's wasm-opt miscompiles.
-fn wasm_opt() -> Result<PathBuf> {
-    let tools = root().join("tools");
-    let bin = tools.join("node_modules/.bin/wasm-opt");
-    if !bin.exists() {
-        npm_install(&tools)?;
+/// The esbuild version pinned in tools/package.json.
+const ESBUILD_VERSION: &str = "0.28.2";
+
+/// The npm build tools under tools/.
+pub struct Tools {
+    /// npm's binaryen (wasm-opt 132); Debian's wasm-opt miscompiles.
+    pub wasm_opt: PathBuf,
+    /// esbuild: minifies the glue, bundles the benchmark's anchor packages.
+    pub esbuild: PathBuf,
+}
+
+/// Installs tools/ (npm ci) unless both tools are there at their pinned versions.
+fn tools() -> Result<Tools> {
+    let dir = root().join("tools");
+    let tools = Tools {
+        wasm_opt: dir.join("node_modules/.bin/wasm-opt"),
+        esbuild: dir.join("node_modules/.bin/esbuild"),
+    };
+    let version = |bin: &Path| output(Command::new(bin).arg("--version")).unwrap_or_default();
+    let current =
+        |t: &Tools| version(&t.wasm_opt).contains("132") && version(&t.esbuild).trim() == ESBUILD_VERSION;
+    if !current(&tools) {
+        npm_install(&dir)?;
     }
-    let version = output(Command::new(&bin).arg("--version")).unwrap_or_default();
-    if !version.contains("132") {
-        return Err(format!("{} is not wasm-opt 132: {version}", bin.display()));
+    let wasm_opt = version(&tools.wasm_opt);
+    if !wasm_opt.contains("132") {
+        return Err(format!(
+            "{} is not wasm-opt 132: {wasm_opt}",
+            tools.wasm_opt.display()
+        ));
     }
-    Ok(bin)
+    let esbuild = version(&tools.esbuild);
+    if esbuild.trim() != ESBUILD_VERSION {
+        return Err(format!(
+            "{} is not esbuild {ESBUILD_VERSION}: {esbuild}",
+            tools.esbuild.display()
+        ));
+    }
+    Ok(tools)
 }
 
 /// What `build` produced.
@@ -373,10 +402,14 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-reference-types",
     "--enable-multivalue",
     "--enable-mutable-globals",
+    // Sections no browser reads.
+    "--strip-producers",
+    "--strip-target-features",
 ];
 
-/// Builds one feature set of the widget: cargo (release) → wasm-bindgen → wasm-opt.
-fn build_package(name: &'static str, features: &str, wasm_opt: &Path) -> Result<PathBuf> {
+/// Builds one feature set of the widget: cargo (release) → wasm-bindgen → wasm-opt (with
+/// short import/export names) → the glue renamed to match, bundled and minified.
+fn build_package(name: &'static str, features: &str, tools: &Tools) -> Result<PathBuf> {
     let root = root();
     run(
         &format!("building the {name} widget (features: {features})"),
@@ -415,14 +448,30 @@ fn build_package(name: &'static str, features: &str, wasm_opt: &Path) -> Result<
     std::fs::copy(root.join("www/weavz-connect.js"), out.join("weavz-connect.js"))
         .map_err(|e| format!("copying the loader: {e}"))?;
     let bg = out.join("weavz_connect_bg.wasm");
-    run(
-        &format!("wasm-opt -Oz ({name})"),
-        Command::new(wasm_opt)
-            .args(WASM_OPT_FLAGS)
-            .arg(&bg)
-            .arg("-o")
-            .arg(&bg),
-    )?;
+    eprintln!("xtask: wasm-opt -Oz, short import/export names ({name})");
+    let opt = Command::new(&tools.wasm_opt)
+        .args(WASM_OPT_FLAGS)
+        .arg(minify::MINIFY_NAMES_PASS)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start wasm-opt: {e}"))?;
+    if !opt.status.success() {
+        return Err(format!("wasm-opt ({name}): failed ({})", opt.status));
+    }
+    let names = minify::NameMap::parse(&String::from_utf8_lossy(&opt.stdout))?;
+    let wasm = std::fs::read(&bg).map_err(|e| format!("reading {}: {e}", bg.display()))?;
+    let modules = minify::import_modules(&wasm)?;
+    let [module] = Vec::from_iter(modules)
+        .try_into()
+        .map_err(|m: Vec<String>| format!("the optimised .wasm imports from {m:?}, not from one module"))?;
+    let glue_path = out.join("weavz_connect.js");
+    let glue = std::fs::read_to_string(&glue_path).map_err(|e| format!("reading the glue: {e}"))?;
+    let glue = minify::rename_in_glue(&glue, &names, &module).map_err(|e| format!("glue ({name}): {e}"))?;
+    std::fs::write(&glue_path, glue).map_err(|e| format!("writing the glue: {e}"))?;
+    minify::bundle_glue(&tools.esbuild, &out, "weavz_connect.js")?;
     Ok(out)
 }
 
@@ -467,9 +516,9 @@ fn build_demo(full: &Path) -> Result<PathBuf> {
 fn build() -> Result<Built> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
-    let wasm_opt = wasm_opt()?;
-    let core = build_package("core", "js", &wasm_opt)?;
-    let full = build_package("full", "js,ui", &wasm_opt)?;
+    let tools = tools()?;
+    let core = build_package("core", "js", &tools)?;
+    let full = build_package("full", "js,ui", &tools)?;
     let demo = build_demo(&full)?;
     Ok(Built {
         packages: vec![("core", core), ("full", full)],
