@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod minify;
+mod size;
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -18,7 +19,9 @@ commands:
   demo     build the widget and start the sandbox with the demo page on its default
            ports (http://127.0.0.1:8080); extra arguments go to weavz-sandbox
   build    build the widget (core and full WASM builds) and the demo into target/
-  size     build and print the raw and gzip sizes of the core and full builds
+  size     build and print the raw, gzip and brotli sizes of the core and full builds
+           and their budgets; `size --record-budgets` rewrites xtask/budgets.json
+           with the measured gzip sizes + 5 %
   help     show this text
 
 environment:
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("demo") => demo(&args[1..]),
         Some("build") => build().map(|_| ()),
-        Some("size") => build().map(|b| print_sizes(&b)),
+        Some("size") => size(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -49,14 +52,14 @@ fn main() -> ExitCode {
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -73,7 +76,7 @@ pub fn run(what: &str, cmd: &mut Command) -> Result {
     }
 }
 
-fn output(cmd: &mut Command) -> Option<String> {
+pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
     out.status
         .success()
@@ -93,7 +96,7 @@ fn ensure_wasm_target() -> Result {
 }
 
 /// Debian's Chromium and Firefox ESR; installed with apt when missing.
-fn ensure_browsers() -> Result {
+pub fn ensure_browsers() -> Result {
     let wanted = [
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
@@ -132,7 +135,7 @@ fn is_root() -> bool {
 }
 
 /// Where cargo puts build output: `CARGO_TARGET_DIR`, or `target/` in the workspace.
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => {
             let dir = PathBuf::from(dir);
@@ -142,11 +145,18 @@ fn target_dir() -> PathBuf {
     }
 }
 
-fn sandbox_bin() -> PathBuf {
+pub fn build_sandbox() -> Result {
+    run(
+        "building weavz-sandbox",
+        cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(root()),
+    )
+}
+
+pub fn sandbox_bin() -> PathBuf {
     target_dir().join("debug/weavz-sandbox")
 }
 
-fn npm_install(dir: &Path) -> Result {
+pub fn npm_install(dir: &Path) -> Result {
     run(
         &format!("npm ci in {}", dir.strip_prefix(root()).unwrap_or(dir).display()),
         Command::new("npm")
@@ -252,12 +262,10 @@ fn test() -> Result {
         ),
     )?;
     let built = build()?;
-    print_sizes(&built);
+    size::print_sizes(&built)?;
     step("wasm builds (core without Leptos, full)", Ok(()))?;
-    run(
-        "building weavz-sandbox",
-        cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(&root),
-    )?;
+    step("size gate (xtask/budgets.json)", size::gate(&built))?;
+    build_sandbox()?;
 
     ensure_browsers()?;
     step("wasm-bindgen tests", wasm_bindgen_tests())?;
@@ -293,14 +301,24 @@ fn test() -> Result {
     Ok(())
 }
 
+fn size(args: &[String]) -> Result {
+    let record = match args {
+        [] => false,
+        [flag] if flag == "--record-budgets" => true,
+        _ => return Err(format!("usage: cargo xtask size [--record-budgets]\n\n{USAGE}")),
+    };
+    let built = build()?;
+    if record {
+        size::record_budgets(&built)?;
+    }
+    size::print_sizes(&built)
+}
+
 fn demo(extra: &[String]) -> Result {
     let root = root();
     let built = build()?;
-    print_sizes(&built);
-    run(
-        "building weavz-sandbox",
-        cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(&root),
-    )?;
+    size::print_sizes(&built)?;
+    build_sandbox()?;
     eprintln!("xtask: starting the sandbox; open the host URL below in a browser. Ctrl-C stops it.");
     let status = Command::new(sandbox_bin())
         .arg("--demo-dir")
@@ -322,7 +340,7 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// A binary `cargo install` put in `$CARGO_HOME/bin` (`~/.cargo/bin`), by absolute path, so
 /// a fresh install works even where that directory is not on `PATH`; the bare name if the
 /// file is not there.
-fn cargo_bin(name: &str) -> PathBuf {
+pub fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
@@ -357,7 +375,7 @@ pub struct Tools {
 }
 
 /// Installs tools/ (npm ci) unless both tools are there at their pinned versions.
-fn tools() -> Result<Tools> {
+pub fn tools() -> Result<Tools> {
     let dir = root().join("tools");
     let tools = Tools {
         wasm_opt: dir.join("node_modules/.bin/wasm-opt"),
@@ -387,11 +405,11 @@ fn tools() -> Result<Tools> {
 }
 
 /// What `build` produced.
-struct Built {
+pub struct Built {
     /// (name, directory with weavz_connect.js + weavz_connect_bg.wasm).
-    packages: Vec<(&'static str, PathBuf)>,
+    pub packages: Vec<(&'static str, PathBuf)>,
     /// The demo site.
-    demo: PathBuf,
+    pub demo: PathBuf,
 }
 
 const WASM_OPT_FLAGS: &[&str] = &[
@@ -513,7 +531,7 @@ fn build_demo(full: &Path) -> Result<PathBuf> {
     Ok(demo)
 }
 
-fn build() -> Result<Built> {
+pub fn build() -> Result<Built> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     let tools = tools()?;
@@ -524,43 +542,6 @@ fn build() -> Result<Built> {
         packages: vec![("core", core), ("full", full)],
         demo,
     })
-}
-
-fn gzip_len(bytes: &[u8]) -> usize {
-    use std::io::Write as _;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let _ = enc.write_all(bytes);
-    enc.finish().map(|v| v.len()).unwrap_or(0)
-}
-
-/// Raw and gzip -9 sizes of each package's .wasm and JS glue (snippets included).
-fn print_sizes(built: &Built) {
-    println!("size: build   file                     raw bytes   gzip -9");
-    for (name, dir) in &built.packages {
-        let mut total = (0usize, 0usize);
-        let mut files = vec![dir.join("weavz_connect_bg.wasm"), dir.join("weavz_connect.js")];
-        let snippets = dir.join("snippets");
-        if snippets.exists() {
-            let mut stack = vec![snippets];
-            while let Some(d) = stack.pop() {
-                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                    if e.path().is_dir() {
-                        stack.push(e.path())
-                    } else {
-                        files.push(e.path())
-                    }
-                }
-            }
-        }
-        for f in files {
-            let bytes = std::fs::read(&f).unwrap_or_default();
-            let gz = gzip_len(&bytes);
-            total = (total.0 + bytes.len(), total.1 + gz);
-            let label = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
-            println!("size: {name:<7} {label:<24} {:>9}   {:>7}", bytes.len(), gz);
-        }
-        println!("size: {name:<7} {:<24} {:>9}   {:>7}", "total", total.0, total.1);
-    }
 }
 
 /// The wasm-bindgen-test suite (tests/browser.rs) in headless Chromium, in its own process
