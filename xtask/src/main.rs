@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
 mod minify;
 mod size;
 
@@ -22,10 +23,15 @@ commands:
   size     build and print the raw, gzip and brotli sizes of the core and full builds
            and their budgets; `size --record-budgets` rewrites xtask/budgets.json
            with the measured gzip sizes + 5 %
+  bench    build, then measure sizes (with npm anchor packages), time to ready, click
+           to window.open, message to event latency, leaks over many flows and
+           concurrent flows in headless Chromium; prints a table and writes
+           target/bench.json
   help     show this text
 
 environment:
   WEAVZ_E2E_BROWSERS   browsers for the browser tests (default: chromium,firefox)
+  WEAVZ_BENCH_REPS     repetitions of each timed bench figure (default 7, at least 5)
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +41,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("build") => build().map(|_| ()),
         Some("size") => size(&args[1..]),
+        Some("bench") => bench::bench(),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
