@@ -75,16 +75,36 @@ fn text(obj: &JsValue, key: &str, cap: usize) -> Option<String> {
     }
 }
 
-/// A `{error, code}` body as one line for people, or the status.
+/// A `{error, code}` body as one line for people, or the status: `error (code, HTTP 503)`,
+/// `error (HTTP 503)`, `code (HTTP 503)` or `HTTP 503`. (Built by hand, and the status
+/// written by JavaScript, so that the WASM carries no integer formatting.)
 fn describe_failure(answer: &JsonAnswer) -> String {
     let error = text(&answer.body, "error", MAX_ERROR_LEN);
     let code = text(&answer.body, "code", 64);
-    match (error, code) {
-        (Some(e), Some(c)) => format!("{e} ({c}, HTTP {})", answer.status),
-        (Some(e), None) => format!("{e} (HTTP {})", answer.status),
-        (None, Some(c)) => format!("{c} (HTTP {})", answer.status),
-        (None, None) => format!("HTTP {}", answer.status),
+    let status = js_sys::Number::from(f64::from(answer.status))
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default();
+    let mut out = String::new();
+    match (&error, &code) {
+        (Some(e), Some(c)) => {
+            out.push_str(e);
+            out.push_str(" (");
+            out.push_str(c);
+            out.push_str(", ");
+        }
+        (Some(words), None) | (None, Some(words)) => {
+            out.push_str(words);
+            out.push_str(" (");
+        }
+        (None, None) => {}
     }
+    out.push_str("HTTP ");
+    out.push_str(&status);
+    if error.is_some() || code.is_some() {
+        out.push(')');
+    }
+    out
 }
 
 /// Builds a target from a `{token, connectUrl, expiresAt}` object.
