@@ -439,6 +439,37 @@ const WASM_OPT_PASSES: &[&str] = &[
     "--strip-target-features",
 ];
 
+/// `cargo --config` for the release WASM builds: the dependencies' source paths (kept in
+/// the .wasm by panic locations) lose their `$CARGO_HOME/registry/src/<index>/` prefix, so
+/// the bytes do not depend on where cargo lives on this machine (and are fewer).
+fn wasm_rustflags_config() -> String {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let mut flags: Vec<String> = Vec::new();
+    for sub in ["registry/src", "git/checkouts"] {
+        let Some(dir) = home.as_ref().map(|h| h.join(sub)) else {
+            continue;
+        };
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            flags.push(format!("--remap-path-prefix={}/=", d.display()));
+        }
+    }
+    let array: Vec<String> = flags
+        .iter()
+        .map(|f| serde_json::Value::from(f.as_str()).to_string())
+        .collect();
+    format!("target.wasm32-unknown-unknown.rustflags=[{}]", array.join(","))
+}
+
 /// Builds one feature set of the widget: cargo (release) → wasm-bindgen → wasm-opt (with
 /// short import/export names) → the glue renamed to match, bundled and minified.
 fn build_package(name: &'static str, features: &str, tools: &Tools) -> Result<PathBuf> {
@@ -446,6 +477,7 @@ fn build_package(name: &'static str, features: &str, tools: &Tools) -> Result<Pa
     run(
         &format!("building the {name} widget (features: {features})"),
         cargo()
+            .args(["--config", &wasm_rustflags_config()])
             .args([
                 "build",
                 "-p",
