@@ -21,8 +21,9 @@ commands:
            ports (http://127.0.0.1:8080); extra arguments go to weavz-sandbox
   build    build the widget (core and full WASM builds) and the demo into target/
   size     build and print the raw, gzip and brotli sizes of the core and full builds
-           and their budgets; `size --record-budgets` rewrites xtask/budgets.json
-           with the measured gzip sizes + 5 %
+           and check them against their budgets (the size gate of `test`);
+           `size --record-budgets` rewrites xtask/budgets.json with the measured
+           gzip sizes + 5 %
   bench    build, then measure sizes (with npm anchor packages), time to ready, click
            to window.open, message to event latency, leaks over many flows and
            concurrent flows in headless Chromium; prints a table and writes
@@ -318,7 +319,8 @@ fn size(args: &[String]) -> Result {
     if record {
         size::record_budgets(&built)?;
     }
-    size::print_sizes(&built)
+    size::print_sizes(&built)?;
+    size::gate(&built)
 }
 
 fn demo(extra: &[String]) -> Result {
