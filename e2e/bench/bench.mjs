@@ -9,6 +9,7 @@
 //   WEAVZ_SANDBOX_BIN, WEAVZ_DEMO_DIR   the sandbox and the demo site (concurrency run)
 //   WEAVZ_BENCH_REPS (9, at least 5), WEAVZ_BENCH_FLOWS (200), WEAVZ_BENCH_CYCLES (1000),
 //   WEAVZ_BENCH_CONCURRENT (20)
+//   WEAVZ_BENCH_ONLY      by hand: a comma-separated subset of ready,flows,leak,concurrency
 //
 // Nothing here asserts a time: timings are reported, never gated. What is checked is
 // correctness under load (every flow ends exactly once), since a benchmark of a broken
@@ -29,6 +30,9 @@ const FLOWS = num('WEAVZ_BENCH_FLOWS', 200);
 const CYCLES = num('WEAVZ_BENCH_CYCLES', 1000);
 const CONCURRENT = num('WEAVZ_BENCH_CONCURRENT', 20);
 const anchorSlugs = (env.WEAVZ_BENCH_ANCHOR_SLUGS || '').split(',').filter(Boolean);
+// Run by hand, `WEAVZ_BENCH_ONLY=leak node bench/bench.mjs` runs one part (xtask runs all).
+const only = (env.WEAVZ_BENCH_ONLY || '').split(',').filter(Boolean);
+const part = (name) => only.length === 0 || only.includes(name);
 
 function log(message) {
   process.stderr.write(`bench: ${message}\n`);
@@ -294,12 +298,25 @@ async function leakCheck(browser, server) {
   const glue = `${server.host}/pkg/core/weavz_connect.js`;
   const before = await snapshot(page, cdp, glue);
   const started = Date.now();
-  for (let done = 0; done < CYCLES; done += 100) {
-    await apiFlows(page, Math.min(100, CYCLES - done));
-    log(`leak check: ${Math.min(done + 100, CYCLES)} / ${CYCLES} cycles`);
+  // The heap after GC every 100 cycles: a leak grows steadily, a cache levels off.
+  const heapTrend = [{ cycles: 0, jsHeapUsed: before.jsHeapUsed }];
+  let gcMs = 0;
+  for (let done = 0; done < CYCLES; ) {
+    const step = Math.min(100, CYCLES - done);
+    await apiFlows(page, step);
+    done += step;
+    const gcStart = Date.now();
+    for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
+    heapTrend.push({ cycles: done, jsHeapUsed: (await cdp.send('Runtime.getHeapUsage')).usedSize });
+    gcMs += Date.now() - gcStart;
+    log(`leak check: ${done} / ${CYCLES} cycles`);
   }
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (Date.now() - started - gcMs) / 1000;
   const after = await snapshot(page, cdp, glue);
+  // Growth per cycle over the second half of the run.
+  const half = heapTrend.find((t) => t.cycles >= CYCLES / 2) || heapTrend[0];
+  const lastHalfBytesPerCycle =
+    half.cycles < CYCLES ? (after.jsHeapUsed - half.jsHeapUsed) / (CYCLES - half.cycles) : null;
   const { done, failed } = await page.evaluate(() => ({
     done: window.benchFlows.done,
     failed: window.benchFlows.failed,
@@ -307,7 +324,17 @@ async function leakCheck(browser, server) {
   await cdp.detach();
   const pageErrors = page.errors;
   await page.close();
-  return { cycles: CYCLES, completed: done - 20, failed: failed.length, seconds, before, after, pageErrors };
+  return {
+    cycles: CYCLES,
+    completed: done - 20,
+    failed: failed.length,
+    seconds,
+    before,
+    after,
+    heapTrend,
+    lastHalfBytesPerCycle,
+    pageErrors,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -426,17 +453,25 @@ async function main() {
       node: process.version,
       reps: REPS,
     };
-    const kinds = ['baseline', 'core', 'full', ...anchorSlugs.map((s) => `anchor-${s}`)];
-    log(`time to ready (${kinds.join(', ')}), ${REPS} cold + ${REPS} warm loads each`);
-    result.ready = await timeToReady(browser, server, kinds);
-    log(`${FLOWS} JS API flows (core): click → window.open, postMessage → event`);
-    result.flows = { core: await coreFlows(browser, server) };
-    log(`${REPS} <weavz-connect> flows (full)`);
-    result.flows.full = await elementFlows(browser, server);
-    log(`leak check: ${CYCLES} open/complete cycles (core)`);
-    result.leak = await leakCheck(browser, server);
-    log(`${REPS} x ${CONCURRENT} simultaneous flows against the sandbox (full, demo page)`);
-    result.concurrency = await concurrency(browser);
+    if (part('ready')) {
+      const kinds = ['baseline', 'core', 'full', ...anchorSlugs.map((s) => `anchor-${s}`)];
+      log(`time to ready (${kinds.join(', ')}), ${REPS} cold + ${REPS} warm loads each`);
+      result.ready = await timeToReady(browser, server, kinds);
+    }
+    if (part('flows')) {
+      log(`${FLOWS} JS API flows (core): click → window.open, postMessage → event`);
+      result.flows = { core: await coreFlows(browser, server) };
+      log(`${REPS} <weavz-connect> flows (full)`);
+      result.flows.full = await elementFlows(browser, server);
+    }
+    if (part('leak')) {
+      log(`leak check: ${CYCLES} open/complete cycles (core)`);
+      result.leak = await leakCheck(browser, server);
+    }
+    if (part('concurrency')) {
+      log(`${REPS} x ${CONCURRENT} simultaneous flows against the sandbox (full, demo page)`);
+      result.concurrency = await concurrency(browser);
+    }
     await fs.writeFile(out, JSON.stringify(result, null, 2));
     log(`wrote ${out}`);
   } finally {

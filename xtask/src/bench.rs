@@ -559,6 +559,14 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     );
     one(
         &mut out,
+        "   JS heap growth, second half (B/cycle)",
+        "core",
+        leak["lastHalfBytesPerCycle"]
+            .as_f64()
+            .map_or_else(|| "—".into(), |x| format!("{x:.1}")),
+    );
+    one(
+        &mut out,
         "   listeners on window (CDP)",
         "core",
         pair("windowListeners"),
