@@ -77,6 +77,15 @@ async fn popup_opens_centred_and_closes() {
     let w = window();
     let f = features(&w);
     assert!(f.starts_with("popup=yes,width=500,height=600,left="), "{f}");
+    // Whole pixels, written as integers (no float formatting in the WASM).
+    for key in ["left=", "top="] {
+        let value = f
+            .split(key)
+            .nth(1)
+            .and_then(|v| v.split(',').next())
+            .unwrap_or("");
+        assert!(value.parse::<i32>().is_ok(), "{key} {value:?} in {f}");
+    }
     let popup = Popup::open(&w, "weavz-test-popup").expect("the test browser allows popups");
     assert!(!popup.is_closed());
     popup.close();

@@ -1,6 +1,7 @@
 //! Calls to the host backend: fetching a connect URL and polling the session.
 
 use js_sys::Reflect;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::message::read_field;
@@ -17,44 +18,43 @@ pub struct JsonAnswer {
     pub body: JsValue,
 }
 
+// The request itself is a few lines of JavaScript: written with web-sys (`Headers`,
+// `RequestInit`, `Response`, two awaited promises) it cost about 2 KB more WASM and ten
+// more imports in the glue. Everything that decides something stays in Rust.
+#[wasm_bindgen(inline_js = r#"
+export async function weavz_post_json(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body,
+  });
+  let json = null;
+  try {
+    json = JSON.parse(await response.text());
+  } catch (_) {}
+  return [response.status, response.headers.get('retry-after'), json];
+}
+"#)]
+extern "C" {
+    /// Resolves with `[status, retry-after header or null, parsed body or null]`; rejects
+    /// when `fetch` does (network error, bad URL).
+    #[wasm_bindgen(catch)]
+    fn weavz_post_json(url: &str, body: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
 /// POSTs `body` (a JSON document) to `url` (relative URLs resolve against the page) with
 /// `fetch` and reads a JSON answer. (Plain `fetch` rather than gloo-net: measured, the
 /// `http` types gloo-net brings cost more than the whole rest of the core.)
 pub async fn post_json(url: &str, body: &str) -> Result<JsonAnswer, String> {
-    let window = web_sys::window().ok_or_else(|| "no window".to_owned())?;
-    let headers = web_sys::Headers::new().map_err(|e| js_message(&e))?;
-    let _ = headers.set("content-type", "application/json");
-    let _ = headers.set("accept", "application/json");
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
-    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    let promise = weavz_post_json(url, body).map_err(|e| js_message(&e))?;
+    let answer: js_sys::Array = wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map_err(|e| js_message(&e))?
-        .dyn_into::<web_sys::Response>()
-        .map_err(|_| "fetch did not return a Response".to_owned())?;
-    let retry_after_ms = response
-        .headers()
-        .get("retry-after")
-        .ok()
-        .flatten()
-        .and_then(|v| parse_retry_after(&v));
-    let status = response.status();
-    let text = match response.text() {
-        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string()),
-        Err(_) => None,
-    };
-    let body = text
-        .and_then(|t| js_sys::JSON::parse(&t).ok())
-        .unwrap_or(JsValue::NULL);
+        .unchecked_into();
     Ok(JsonAnswer {
-        status,
-        retry_after_ms,
-        body,
+        status: answer.get(0).as_f64().unwrap_or(0.0) as u16,
+        retry_after_ms: answer.get(1).as_string().and_then(|v| parse_retry_after(&v)),
+        body: answer.get(2),
     })
 }
 
@@ -75,16 +75,36 @@ fn text(obj: &JsValue, key: &str, cap: usize) -> Option<String> {
     }
 }
 
-/// A `{error, code}` body as one line for people, or the status.
+/// A `{error, code}` body as one line for people, or the status: `error (code, HTTP 503)`,
+/// `error (HTTP 503)`, `code (HTTP 503)` or `HTTP 503`. (Built by hand, and the status
+/// written by JavaScript, so that the WASM carries no integer formatting.)
 fn describe_failure(answer: &JsonAnswer) -> String {
     let error = text(&answer.body, "error", MAX_ERROR_LEN);
     let code = text(&answer.body, "code", 64);
-    match (error, code) {
-        (Some(e), Some(c)) => format!("{e} ({c}, HTTP {})", answer.status),
-        (Some(e), None) => format!("{e} (HTTP {})", answer.status),
-        (None, Some(c)) => format!("{c} (HTTP {})", answer.status),
-        (None, None) => format!("HTTP {}", answer.status),
+    let status = js_sys::Number::from(f64::from(answer.status))
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default();
+    let mut out = String::new();
+    match (&error, &code) {
+        (Some(e), Some(c)) => {
+            out.push_str(e);
+            out.push_str(" (");
+            out.push_str(c);
+            out.push_str(", ");
+        }
+        (Some(words), None) | (None, Some(words)) => {
+            out.push_str(words);
+            out.push_str(" (");
+        }
+        (None, None) => {}
     }
+    out.push_str("HTTP ");
+    out.push_str(&status);
+    if error.is_some() || code.is_some() {
+        out.push(')');
+    }
+    out
 }
 
 /// Builds a target from a `{token, connectUrl, expiresAt}` object.

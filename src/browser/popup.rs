@@ -13,6 +13,16 @@ pub struct Popup {
     window: Window,
 }
 
+/// A whole number as decimal text, written by JavaScript's `Number#toString`: the WASM
+/// then carries no number formatting (Rust's float printer alone is about 17 KB, its
+/// integer printer about 1 KB).
+fn decimal(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_else(|_| "0".into())
+}
+
 /// `window.open` features for a 500×600 popup centred on the opener.
 pub fn features(opener: &Window) -> String {
     let num = |v: Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>| {
@@ -22,7 +32,17 @@ pub fn features(opener: &Window) -> String {
     let (w, h) = (num(opener.outer_width()), num(opener.outer_height()));
     let left = (x + ((w - f64::from(WIDTH)) / 2.0).max(0.0)).round();
     let top = (y + ((h - f64::from(HEIGHT)) / 2.0).max(0.0)).round();
-    format!("popup=yes,width={WIDTH},height={HEIGHT},left={left},top={top}")
+    let mut features = String::from("popup=yes");
+    for (key, value) in [
+        (",width=", f64::from(WIDTH)),
+        (",height=", f64::from(HEIGHT)),
+        (",left=", left),
+        (",top=", top),
+    ] {
+        features.push_str(key);
+        features.push_str(&decimal(value));
+    }
+    features
 }
 
 impl Popup {

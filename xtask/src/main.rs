@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
+mod minify;
+mod size;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -16,11 +20,19 @@ commands:
   demo     build the widget and start the sandbox with the demo page on its default
            ports (http://127.0.0.1:8080); extra arguments go to weavz-sandbox
   build    build the widget (core and full WASM builds) and the demo into target/
-  size     build and print the raw and gzip sizes of the core and full builds
+  size     build and print the raw, gzip and brotli sizes of the core and full builds
+           and check them against their budgets (the size gate of `test`);
+           `size --record-budgets` rewrites xtask/budgets.json with the measured
+           gzip sizes + 5 %
+  bench    build, then measure sizes (with npm anchor packages), time to ready, click
+           to window.open, message to event latency, leaks over many flows and
+           concurrent flows in headless Chromium; prints a table and writes
+           target/bench.json
   help     show this text
 
 environment:
   WEAVZ_E2E_BROWSERS   browsers for the browser tests (default: chromium,firefox)
+  WEAVZ_BENCH_REPS     repetitions of each timed bench figure (default 7, at least 5)
 ";
 
 fn main() -> ExitCode {
@@ -29,7 +41,8 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("demo") => demo(&args[1..]),
         Some("build") => build().map(|_| ()),
-        Some("size") => build().map(|b| print_sizes(&b)),
+        Some("size") => size(&args[1..]),
+        Some("bench") => bench::bench(),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -45,21 +58,21 @@ fn main() -> ExitCode {
     }
 }
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub type Result<T = ()> = std::result::Result<T, String>;
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 /// Runs a command to completion, failing with its description.
-fn run(what: &str, cmd: &mut Command) -> Result {
+pub fn run(what: &str, cmd: &mut Command) -> Result {
     eprintln!("xtask: {what}");
     let status = cmd
         .status()
@@ -71,7 +84,7 @@ fn run(what: &str, cmd: &mut Command) -> Result {
     }
 }
 
-fn output(cmd: &mut Command) -> Option<String> {
+pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
     out.status
         .success()
@@ -91,7 +104,7 @@ fn ensure_wasm_target() -> Result {
 }
 
 /// Debian's Chromium and Firefox ESR; installed with apt when missing.
-fn ensure_browsers() -> Result {
+pub fn ensure_browsers() -> Result {
     let wanted = [
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
@@ -130,7 +143,7 @@ fn is_root() -> bool {
 }
 
 /// Where cargo puts build output: `CARGO_TARGET_DIR`, or `target/` in the workspace.
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => {
             let dir = PathBuf::from(dir);
@@ -140,11 +153,18 @@ fn target_dir() -> PathBuf {
     }
 }
 
-fn sandbox_bin() -> PathBuf {
+pub fn build_sandbox() -> Result {
+    run(
+        "building weavz-sandbox",
+        cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(root()),
+    )
+}
+
+pub fn sandbox_bin() -> PathBuf {
     target_dir().join("debug/weavz-sandbox")
 }
 
-fn npm_install(dir: &Path) -> Result {
+pub fn npm_install(dir: &Path) -> Result {
     run(
         &format!("npm ci in {}", dir.strip_prefix(root()).unwrap_or(dir).display()),
         Command::new("npm")
@@ -250,12 +270,10 @@ fn test() -> Result {
         ),
     )?;
     let built = build()?;
-    print_sizes(&built);
+    size::print_sizes(&built)?;
     step("wasm builds (core without Leptos, full)", Ok(()))?;
-    run(
-        "building weavz-sandbox",
-        cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(&root),
-    )?;
+    step("size gate (xtask/budgets.json)", size::gate(&built))?;
+    build_sandbox()?;
 
     ensure_browsers()?;
     step("wasm-bindgen tests", wasm_bindgen_tests())?;
@@ -291,14 +309,25 @@ fn test() -> Result {
     Ok(())
 }
 
+fn size(args: &[String]) -> Result {
+    let record = match args {
+        [] => false,
+        [flag] if flag == "--record-budgets" => true,
+        _ => return Err(format!("usage: cargo xtask size [--record-budgets]\n\n{USAGE}")),
+    };
+    let built = build()?;
+    if record {
+        size::record_budgets(&built)?;
+    }
+    size::print_sizes(&built)?;
+    size::gate(&built)
+}
+
 fn demo(extra: &[String]) -> Result {
     let root = root();
     let built = build()?;
-    print_sizes(&built);
-    run(
-        "building weavz-sandbox",
-        cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(&root),
-    )?;
+    size::print_sizes(&built)?;
+    build_sandbox()?;
     eprintln!("xtask: starting the sandbox; open the host URL below in a browser. Ctrl-C stops it.");
     let status = Command::new(sandbox_bin())
         .arg("--demo-dir")
@@ -320,7 +349,7 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// A binary `cargo install` put in `$CARGO_HOME/bin` (`~/.cargo/bin`), by absolute path, so
 /// a fresh install works even where that directory is not on `PATH`; the bare name if the
 /// file is not there.
-fn cargo_bin(name: &str) -> PathBuf {
+pub fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
@@ -343,30 +372,58 @@ fn ensure_wasm_bindgen() -> Result {
     )
 }
 
-/// npm's binaryen (wasm-opt 132) under tools/; Debian's wasm-opt miscompiles.
-fn wasm_opt() -> Result<PathBuf> {
-    let tools = root().join("tools");
-    let bin = tools.join("node_modules/.bin/wasm-opt");
-    if !bin.exists() {
-        npm_install(&tools)?;
+/// The esbuild version pinned in tools/package.json.
+const ESBUILD_VERSION: &str = "0.28.2";
+
+/// The npm build tools under tools/.
+pub struct Tools {
+    /// npm's binaryen (wasm-opt 132); Debian's wasm-opt miscompiles.
+    pub wasm_opt: PathBuf,
+    /// esbuild: minifies the glue, bundles the benchmark's anchor packages.
+    pub esbuild: PathBuf,
+}
+
+/// Installs tools/ (npm ci) unless both tools are there at their pinned versions.
+pub fn tools() -> Result<Tools> {
+    let dir = root().join("tools");
+    let tools = Tools {
+        wasm_opt: dir.join("node_modules/.bin/wasm-opt"),
+        esbuild: dir.join("node_modules/.bin/esbuild"),
+    };
+    let version = |bin: &Path| output(Command::new(bin).arg("--version")).unwrap_or_default();
+    let current =
+        |t: &Tools| version(&t.wasm_opt).contains("132") && version(&t.esbuild).trim() == ESBUILD_VERSION;
+    if !current(&tools) {
+        npm_install(&dir)?;
     }
-    let version = output(Command::new(&bin).arg("--version")).unwrap_or_default();
-    if !version.contains("132") {
-        return Err(format!("{} is not wasm-opt 132: {version}", bin.display()));
+    let wasm_opt = version(&tools.wasm_opt);
+    if !wasm_opt.contains("132") {
+        return Err(format!(
+            "{} is not wasm-opt 132: {wasm_opt}",
+            tools.wasm_opt.display()
+        ));
     }
-    Ok(bin)
+    let esbuild = version(&tools.esbuild);
+    if esbuild.trim() != ESBUILD_VERSION {
+        return Err(format!(
+            "{} is not esbuild {ESBUILD_VERSION}: {esbuild}",
+            tools.esbuild.display()
+        ));
+    }
+    Ok(tools)
 }
 
 /// What `build` produced.
-struct Built {
+pub struct Built {
     /// (name, directory with weavz_connect.js + weavz_connect_bg.wasm).
-    packages: Vec<(&'static str, PathBuf)>,
+    pub packages: Vec<(&'static str, PathBuf)>,
     /// The demo site.
-    demo: PathBuf,
+    pub demo: PathBuf,
 }
 
-const WASM_OPT_FLAGS: &[&str] = &[
-    "-Oz",
+/// The WASM features rustc's wasm32 target uses (stated, since the target_features
+/// section is stripped).
+const WASM_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
@@ -375,12 +432,54 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-mutable-globals",
 ];
 
-/// Builds one feature set of the widget: cargo (release) → wasm-bindgen → wasm-opt.
-fn build_package(name: &'static str, features: &str, wasm_opt: &Path) -> Result<PathBuf> {
+const WASM_OPT_PASSES: &[&str] = &[
+    "-Oz",
+    // Repeat -Oz while it still shrinks the module (measured: -70 B gzip core, -285 B full).
+    "--converge",
+    // Sections no browser reads.
+    "--strip-producers",
+    "--strip-target-features",
+];
+
+/// `cargo --config` for the release WASM builds: the dependencies' source paths (kept in
+/// the .wasm by panic locations) lose their `$CARGO_HOME/registry/src/<index>/` prefix, so
+/// the bytes do not depend on where cargo lives on this machine (and are fewer).
+fn wasm_rustflags_config() -> String {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let mut flags: Vec<String> = Vec::new();
+    for sub in ["registry/src", "git/checkouts"] {
+        let Some(dir) = home.as_ref().map(|h| h.join(sub)) else {
+            continue;
+        };
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            flags.push(format!("--remap-path-prefix={}/=", d.display()));
+        }
+    }
+    let array: Vec<String> = flags
+        .iter()
+        .map(|f| serde_json::Value::from(f.as_str()).to_string())
+        .collect();
+    format!("target.wasm32-unknown-unknown.rustflags=[{}]", array.join(","))
+}
+
+/// Builds one feature set of the widget: cargo (release) → wasm-bindgen → wasm-opt (with
+/// short import/export names) → the glue renamed to match, bundled and minified.
+fn build_package(name: &'static str, features: &str, tools: &Tools) -> Result<PathBuf> {
     let root = root();
     run(
         &format!("building the {name} widget (features: {features})"),
         cargo()
+            .args(["--config", &wasm_rustflags_config()])
             .args([
                 "build",
                 "-p",
@@ -415,14 +514,41 @@ fn build_package(name: &'static str, features: &str, wasm_opt: &Path) -> Result<
     std::fs::copy(root.join("www/weavz-connect.js"), out.join("weavz-connect.js"))
         .map_err(|e| format!("copying the loader: {e}"))?;
     let bg = out.join("weavz_connect_bg.wasm");
+    // Names first, in a run of its own (it prints the mapping; under --converge it would
+    // run, and print, more than once), then the size passes.
+    eprintln!("xtask: wasm-opt: short import/export names ({name})");
+    let opt = Command::new(&tools.wasm_opt)
+        .args(WASM_FEATURES)
+        .arg(minify::MINIFY_NAMES_PASS)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start wasm-opt: {e}"))?;
+    if !opt.status.success() {
+        return Err(format!("wasm-opt ({name}): failed ({})", opt.status));
+    }
     run(
-        &format!("wasm-opt -Oz ({name})"),
-        Command::new(wasm_opt)
-            .args(WASM_OPT_FLAGS)
+        &format!("wasm-opt -Oz --converge ({name})"),
+        Command::new(&tools.wasm_opt)
+            .args(WASM_FEATURES)
+            .args(WASM_OPT_PASSES)
             .arg(&bg)
             .arg("-o")
             .arg(&bg),
     )?;
+    let names = minify::NameMap::parse(&String::from_utf8_lossy(&opt.stdout))?;
+    let wasm = std::fs::read(&bg).map_err(|e| format!("reading {}: {e}", bg.display()))?;
+    let modules = minify::import_modules(&wasm)?;
+    let [module] = Vec::from_iter(modules)
+        .try_into()
+        .map_err(|m: Vec<String>| format!("the optimised .wasm imports from {m:?}, not from one module"))?;
+    let glue_path = out.join("weavz_connect.js");
+    let glue = std::fs::read_to_string(&glue_path).map_err(|e| format!("reading the glue: {e}"))?;
+    let glue = minify::rename_in_glue(&glue, &names, &module).map_err(|e| format!("glue ({name}): {e}"))?;
+    std::fs::write(&glue_path, glue).map_err(|e| format!("writing the glue: {e}"))?;
+    minify::bundle_glue(&tools.esbuild, &out, "weavz_connect.js")?;
     Ok(out)
 }
 
@@ -464,54 +590,17 @@ fn build_demo(full: &Path) -> Result<PathBuf> {
     Ok(demo)
 }
 
-fn build() -> Result<Built> {
+pub fn build() -> Result<Built> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
-    let wasm_opt = wasm_opt()?;
-    let core = build_package("core", "js", &wasm_opt)?;
-    let full = build_package("full", "js,ui", &wasm_opt)?;
+    let tools = tools()?;
+    let core = build_package("core", "js", &tools)?;
+    let full = build_package("full", "js,ui", &tools)?;
     let demo = build_demo(&full)?;
     Ok(Built {
         packages: vec![("core", core), ("full", full)],
         demo,
     })
-}
-
-fn gzip_len(bytes: &[u8]) -> usize {
-    use std::io::Write as _;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let _ = enc.write_all(bytes);
-    enc.finish().map(|v| v.len()).unwrap_or(0)
-}
-
-/// Raw and gzip -9 sizes of each package's .wasm and JS glue (snippets included).
-fn print_sizes(built: &Built) {
-    println!("size: build   file                     raw bytes   gzip -9");
-    for (name, dir) in &built.packages {
-        let mut total = (0usize, 0usize);
-        let mut files = vec![dir.join("weavz_connect_bg.wasm"), dir.join("weavz_connect.js")];
-        let snippets = dir.join("snippets");
-        if snippets.exists() {
-            let mut stack = vec![snippets];
-            while let Some(d) = stack.pop() {
-                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                    if e.path().is_dir() {
-                        stack.push(e.path())
-                    } else {
-                        files.push(e.path())
-                    }
-                }
-            }
-        }
-        for f in files {
-            let bytes = std::fs::read(&f).unwrap_or_default();
-            let gz = gzip_len(&bytes);
-            total = (total.0 + bytes.len(), total.1 + gz);
-            let label = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
-            println!("size: {name:<7} {label:<24} {:>9}   {:>7}", bytes.len(), gz);
-        }
-        println!("size: {name:<7} {:<24} {:>9}   {:>7}", "total", total.0, total.1);
-    }
 }
 
 /// The wasm-bindgen-test suite (tests/browser.rs) in headless Chromium, in its own process
