@@ -50,8 +50,8 @@ pub struct Pending {
 impl Pending {
     /// The target to resume: the saved URL, token and expiry.
     pub fn target(&self) -> Option<Target> {
-        let mut target = Target::new(&self.connect_url)?;
-        target.token = Some(self.token.clone());
+        // Parsed by the browser, as every connect URL is (same rules: absolute http(s)).
+        let mut target = super::http::target_from_url(&self.connect_url, Some(self.token.clone())).ok()?;
         target.expires_at = Some(self.expires_at.unwrap_or(self.created + DEFAULT_PENDING_MS));
         Some(target)
     }
@@ -134,7 +134,8 @@ pub fn is_saved(window: &Window, id: &str) -> bool {
     storage(window).is_some_and(|s| s.get_item(&format!("{KEY_PREFIX}{id}")).ok().flatten().is_some())
 }
 
-/// Every pending flow saved in this tab, oldest first. Unreadable records are removed.
+/// Every pending flow saved in this tab (in no particular order). Unreadable records are
+/// removed.
 pub fn load_all(window: &Window) -> Vec<Pending> {
     let Some(store) = storage(window) else {
         return Vec::new();
@@ -151,13 +152,12 @@ pub fn load_all(window: &Window) -> Vec<Pending> {
             .flatten()
             .and_then(|t| Pending::from_json(&t))
         {
-            Some(p) if key[KEY_PREFIX.len()..] == p.id => found.push(p),
+            Some(p) if key.strip_prefix(KEY_PREFIX) == Some(p.id.as_str()) => found.push(p),
             _ => {
                 let _ = store.remove_item(&key);
             }
         }
     }
-    found.sort_by(|a, b| a.created.total_cmp(&b.created));
     found
 }
 

@@ -104,15 +104,22 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
         .collect();
     // The return parameters belong to the flow they name, or (when the host created the
     // token with its own redirect URI) to the latest pending flow.
+    let latest = pending
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.created.total_cmp(&b.1.created))
+        .map(|(i, _)| i);
     let hinted = match &back.flow_id {
         Some(id) => pending.iter().position(|p| &p.id == id),
-        None => back.hint.as_ref().and(pending.len().checked_sub(1)),
+        None => back.hint.as_ref().and(latest),
     };
-    let hash = hinted.and_then(|i| pending[i].hash.clone());
+    let hash = hinted.and_then(|i| pending.get(i)).and_then(|p| p.hash.clone());
     redirect::clean_address_bar(window, hash.as_deref());
 
     let mut list = Vec::new();
-    for (index, p) in pending.iter().enumerate() {
+    // The flow the address bar named comes last: `WeavzConnect.resume()` follows it.
+    let order = (0..pending.len()).filter(|i| Some(*i) != hinted).chain(hinted);
+    for (index, p) in order.filter_map(|i| Some((i, pending.get(i)?))) {
         let resumed = Rc::new(Resumed {
             handle: OnceCell::new(),
             id: p.id.clone(),
@@ -174,11 +181,6 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
         let handle = driver::resume_pending(window, p, hint, observer);
         let _ = resumed.handle.set(handle);
         list.push(resumed);
-    }
-    // The flow the address bar named comes last: `WeavzConnect.resume()` follows it.
-    if let Some(i) = hinted {
-        let named = list.remove(i);
-        list.push(named);
     }
     RESUMED.with(|r| *r.borrow_mut() = Some(list.clone()));
     list
