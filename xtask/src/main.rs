@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod dist;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -17,6 +19,7 @@ commands:
            ports (http://127.0.0.1:8080); extra arguments go to weavz-sandbox
   build    build the widget (core and full WASM builds) and the demo into target/
   size     build and print the raw and gzip sizes of the core and full builds
+  dist     build the npm package (packed) and the script-tag files into target/dist/
   help     show this text
 
 environment:
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("build") => build().map(|_| ()),
         Some("size") => build().map(|b| print_sizes(&b)),
+        Some("dist") => dist::dist(),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -252,6 +256,7 @@ fn test() -> Result {
     let built = build()?;
     print_sizes(&built);
     step("wasm builds (core without Leptos, full)", Ok(()))?;
+    let dist_env = dist::for_e2e(&built)?;
     run(
         "building weavz-sandbox",
         cargo().args(["build", "-p", "weavz-sandbox"]).current_dir(&root),
@@ -269,7 +274,8 @@ fn test() -> Result {
                 .args(["--test", "--test-concurrency=1", "tests/"])
                 .current_dir(&e2e)
                 .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
-                .env("WEAVZ_DEMO_DIR", &built.demo),
+                .env("WEAVZ_DEMO_DIR", &built.demo)
+                .envs(dist_env),
         ),
     )?;
 
