@@ -3,10 +3,13 @@
 // minimal CSP and driven through a full connect flow in Chromium and Firefox.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
 
 import { startSandbox } from '../lib/sandbox.mjs';
 import { browsers, launch, until } from '../lib/browser.mjs';
-import { buildJsExample, cleanup } from '../lib/dist.mjs';
+import { buildJsExample, buildVanilla, cleanup, tempDir } from '../lib/dist.mjs';
 import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
 
 const OUTCOMES = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
@@ -121,4 +124,134 @@ exampleSuite('react', () => buildJsExample('react'), (ctx) => {
     assert.equal(await page.evaluate(() => window.WeavzConnect.activeFlows()), 0, 'no flow left running');
     await clean(page);
   });
+});
+
+/** A built Rust example from `cargo xtask test` (env `name`), or a clear failure. */
+function builtByXtask(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run this through \`cargo xtask test\` (it builds the Rust examples)`);
+  return value;
+}
+
+exampleSuite('leptos', async () => ({ site: builtByXtask('WEAVZ_LEPTOS_SITE') }), (ctx) => {
+  it('ConnectButton runs a full flow; on_connected and the DOM event agree', async () => {
+    const { browser, sandbox } = ctx();
+    const page = await recordedPage(browser, sandbox.host);
+    const button = await page.waitForSelector('main button', { timeout: 15000 });
+    assert.equal(await page.$eval('#result', (e) => e.textContent), 'Not connected yet.');
+    await approveInPopup(page, () => button.click());
+    const [event] = await outcomes(page, 1);
+    assert.equal(event.type, 'weavz:connection-created');
+    await assertConnectionCreated(sandbox, event.detail);
+    await until(page, () => document.getElementById('result').textContent.startsWith('Connected: '));
+    assert.equal(await page.$eval('#result', (e) => e.textContent), `Connected: ${event.detail.connectionId} (slack)`);
+    assert.equal(page.popups, 1);
+    await clean(page);
+  });
+}, (site) => [
+  '--demo-dir', site,
+  // The minimal CSP without Trusted Types: Leptos itself builds its templates with innerHTML.
+  '--host-csp', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; object-src 'none'",
+]);
+
+/** A free loopback port (the host backend's, which the sandbox must know before it starts). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts examples/host-backend; resolves once it listens. */
+async function startHostBackend(env) {
+  const child = spawn(builtByXtask('WEAVZ_HOST_BACKEND_BIN'), [], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const origin = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`host-backend exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    origin,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('examples/host-backend (against the sandbox as Weavz, serving examples/vanilla)', () => {
+  const WORKSPACE = '5a4d0b0e-0000-4000-8000-0000000000a1';
+  let site;
+  before(async () => {
+    site = await buildVanilla(await tempDir('host-backend'));
+  });
+  after(() => cleanup(site));
+
+  for (const browserName of browsers()) {
+    describe(`in ${browserName}`, () => {
+      let sandbox;
+      let backend;
+      let browser;
+      before(async () => {
+        const port = await freePort();
+        sandbox = await startSandbox(['--allowed-origins', `http://127.0.0.1:${port}`, '--workspace-id', WORKSPACE]);
+        backend = await startHostBackend({
+          WEAVZ_API_KEY: sandbox.apiKey,
+          WEAVZ_BASE_URL: sandbox.connect,
+          WEAVZ_WORKSPACE_ID: WORKSPACE,
+          PORT: String(port),
+          STATIC_DIR: site,
+          EXAMPLE_USER_ID: 'host-user-7',
+        });
+        browser = await launch(browserName);
+      });
+      after(async () => {
+        await browser?.close();
+        await backend?.stop();
+        await sandbox?.stop();
+      });
+
+      it('mints tokens for the signed-in user and confirms the session: a full flow', async () => {
+        const page = await recordedPage(browser, backend.origin);
+        const button = await page.waitForFunction(() => document.querySelector('weavz-connect')?.shadowRoot?.querySelector('button'), { timeout: 15000 });
+        await approveInPopup(page, () => button.asElement().click());
+        const [event] = await outcomes(page, 1);
+        assert.equal(event.type, 'weavz:connection-created');
+        await assertConnectionCreated(sandbox, event.detail, { externalId: 'host-user-7' });
+        const { body } = await sandbox.api('GET', `/connections?id=${event.detail.connectionId}`);
+        assert.equal(body.connection.workspaceId, WORKSPACE, 'created in the backend\'s workspace');
+        assert.equal(body.connection.externalId, 'host-user-7', 'for the backend\'s signed-in user');
+        await clean(page);
+      });
+
+      it('serves the page with the minimal CSP and refuses foreign redirect URIs and bad tokens', async () => {
+        const page = await fetch(backend.origin);
+        assert.match(page.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
+        const post = (path, body) =>
+          fetch(`${backend.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const foreign = await post('/api/connect-token', { integrationName: 'slack', successRedirectUri: 'https://evil.example/' });
+        assert.equal(foreign.status, 400);
+        const own = await post('/api/connect-token', { integrationName: 'slack', successRedirectUri: `${backend.origin}/?back=1` });
+        assert.equal(own.status, 200);
+        const token = await own.json();
+        assert.match(token.token, /^cst_/);
+        const session = await post('/api/connect-session', { token: token.token });
+        assert.equal(session.status, 200);
+        assert.equal((await session.json()).status, 'PENDING');
+        assert.equal((await post('/api/connect-session', { token: 'not-a-token' })).status, 400);
+      });
+    });
+  }
 });

@@ -6,6 +6,8 @@
 //! - `target/dist/cdn/`: the script-tag loader (glue bundled in, one file) and the full
 //!   `.wasm`, both with content-hashed names, and `manifest.json` naming them with their
 //!   SRI hashes.
+//!
+//! For the tests it also builds the Rust examples (`for_e2e`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +15,7 @@ use std::process::Command;
 use base64::Engine as _;
 use sha2::{Digest as _, Sha384};
 
-use super::{Built, Result, build, copy_dir, gzip_len, npm_install, root, run, target_dir};
+use super::{Built, Result, build, cargo, cargo_bin, copy_dir, gzip_len, npm_install, root, run, target_dir};
 
 /// The pinned esbuild in tools/ (bundles the script-tag loader).
 const ESBUILD_VERSION: &str = "0.28.2";
@@ -266,9 +268,78 @@ fn print_report(dist: &Dist) -> Result {
     Ok(())
 }
 
-/// For `cargo xtask test`: packages `built`, prints the report, and returns the environment the browser tests read (`WEAVZ_DIST_DIR`, …).
+/// Builds the Leptos example into `target/examples/leptos` (cargo release for wasm32, the
+/// pinned wasm-bindgen) and the host backend example (a debug binary).
+fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
+    let root = root();
+    let target = target_dir();
+    let leptos = root.join("examples/leptos");
+    let backend = root.join("examples/host-backend");
+    for dir in [&leptos, &backend] {
+        // Their own workspaces: the root's `cargo fmt --all` does not see them.
+        run(
+            &format!(
+                "cargo fmt --check ({})",
+                dir.strip_prefix(&root).unwrap_or(dir).display()
+            ),
+            cargo().args(["fmt", "--check"]).current_dir(dir),
+        )?;
+    }
+    run(
+        "building examples/leptos (wasm32, release)",
+        cargo()
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .current_dir(&leptos),
+    )?;
+    let site = target.join("examples/leptos");
+    if site.exists() {
+        std::fs::remove_dir_all(&site).map_err(|e| format!("cleaning {}: {e}", site.display()))?;
+    }
+    run(
+        "wasm-bindgen (examples/leptos)",
+        Command::new(cargo_bin("wasm-bindgen"))
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "app",
+                "--out-dir",
+            ])
+            .arg(&site)
+            .arg(target.join("wasm32-unknown-unknown/release/weavz_connect_example_leptos.wasm")),
+    )?;
+    copy_dir(&leptos.join("static"), &site)?;
+
+    run(
+        "building examples/host-backend",
+        cargo()
+            .args(["build", "--target-dir"])
+            .arg(&target)
+            .current_dir(&backend),
+    )?;
+    Ok(vec![
+        ("WEAVZ_LEPTOS_SITE".into(), site),
+        (
+            "WEAVZ_HOST_BACKEND_BIN".into(),
+            target.join("debug/weavz-connect-example-host-backend"),
+        ),
+    ])
+}
+
+/// For `cargo xtask test`: packages `built`, prints the report, builds the Rust examples
+/// and returns the environment the browser tests read (`WEAVZ_DIST_DIR`, …).
 pub fn for_e2e(built: &Built) -> Result<Vec<(String, PathBuf)>> {
     let dist = package(built)?;
     print_report(&dist)?;
-    Ok(vec![("WEAVZ_DIST_DIR".to_owned(), dist.dir.clone())])
+    let mut env = vec![("WEAVZ_DIST_DIR".to_owned(), dist.dir.clone())];
+    env.extend(build_rust_examples()?);
+    Ok(env)
 }
