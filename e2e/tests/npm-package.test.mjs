@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { cleanup, installTarball, sh, tarball, tempDir } from '../lib/dist.mjs';
+import { cleanup, installTarball, repoRoot, sh, tarball, tempDir } from '../lib/dist.mjs';
 
 const FULL_EXPORTS = ['activeFlows', 'defineElement', 'init', 'install', 'isReady', 'open', 'ready', 'resume', 'version'];
 const CORE_EXPORTS = ['activeFlows', 'init', 'install', 'isReady', 'open', 'ready', 'resume', 'version'];
@@ -17,7 +17,7 @@ describe('npm package (packed tarball)', () => {
 
   before(async () => {
     project = await tempDir('npm-clean');
-    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'clean-project', private: true }));
+    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'clean-project', private: true, type: 'module' }));
     await installTarball(project);
     pkg = JSON.parse(await readFile(path.join(project, 'node_modules/weavz-connect/package.json'), 'utf8'));
   });
@@ -87,5 +87,80 @@ describe('npm package (packed tarball)', () => {
     // The headless core has no Leptos: no custom element code, a smaller wasm.
     const core = await readFile(path.join(project, 'node_modules/weavz-connect/wasm/core/weavz_connect.js'), 'utf8');
     assert.ok(!core.includes('snippets/'), 'the core glue imports no UI snippet');
+  });
+
+  it('.d.ts: the error codes and event names are the ones the Rust source emits', async () => {
+    const flow = await readFile(path.join(repoRoot, 'src/flow.rs'), 'utf8');
+    /** The string literals `impl <ty> { fn as_str … }` maps to. */
+    const names = (ty) => {
+      const body = flow.slice(flow.indexOf(`impl ${ty} {`));
+      const fn = body.slice(body.indexOf('fn as_str'), body.indexOf('\n    }\n'));
+      return [...fn.matchAll(/=> "([a-z_]+)"/g)].map((m) => m[1]).sort();
+    };
+    const types = await readFile(path.join(project, 'node_modules/weavz-connect/types.d.ts'), 'utf8');
+    /** The members of `export type <name> = 'a' | 'b' …;`. */
+    const union = (name) => {
+      const body = types.slice(types.indexOf(`export type ${name} =`));
+      return [...body.slice(0, body.indexOf(';')).matchAll(/'([a-z_]+)'/g)].map((m) => m[1]).sort();
+    };
+    assert.deepEqual(union('ErrorCode'), [...names('ErrorCode'), 'not_ready'].sort());
+    assert.deepEqual(union('ProgressName'), names('Progress'));
+    assert.deepEqual(union('DebugName'), names('Note'));
+    const js = await readFile(path.join(repoRoot, 'src/js.rs'), 'utf8');
+    const options = [...js.matchAll(/(?:string|number)_option\(options, "([A-Za-z]+)"\)|get\(options, "([A-Za-z]+)"\)/g)].map((m) => m[1] || m[2]);
+    assert.ok(options.length >= 12, `options read by src/js.rs: ${options}`);
+    for (const option of new Set(options)) assert.match(types, new RegExp(`\\b${option}\\??:`), `OpenOptions declares ${option}`);
+  });
+
+  it('.d.ts: a strict TypeScript consumer type-checks, and misuse does not', async () => {
+    await writeFile(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'] },
+        files: ['consumer.ts'],
+      }),
+    );
+    await writeFile(
+      path.join(project, 'consumer.ts'),
+      `import { defineElement, open, ready, type Connection, type ConnectError, type ErrorCode } from 'weavz-connect';
+import * as core from 'weavz-connect/core';
+
+export async function main(button: HTMLButtonElement): Promise<void> {
+  await ready();
+  await core.ready({ wasm: new URL('https://cdn.test/core.wasm') });
+  button.addEventListener('click', () => {
+    open({
+      integration: 'slack', tokenEndpoint: '/t', tokenParams: { scope: 'x' }, sessionEndpoint: '/s',
+      mode: 'auto', timeoutMs: 1000, closeGraceMs: 0, endUserId: 'u', signal: new AbortController().signal,
+      onEvent: (d) => (d.level === 'debug' ? d.reason : d.name),
+    }).then(
+      (c: Connection) => c.session?.status,
+      (e: ConnectError) => { const code: ErrorCode = e.code; return e.retryable ? code : null; },
+    );
+  });
+  void core.open({ connectUrl: 'https://connect.test/connect?token=cst_1', expiresAt: '2030-01-01T00:00:00Z' });
+  void open({ getConnectUrl: async ({ mode, redirectUri }) => ({ connectUrl: redirectUri ?? mode, token: 'cst_1' }) });
+  // @ts-expect-error exactly one of connectUrl, tokenEndpoint, getConnectUrl
+  void open({ connectUrl: 'a', tokenEndpoint: 'b' });
+  // @ts-expect-error not a mode
+  void open({ tokenEndpoint: 'b', mode: 'tab' });
+  document.addEventListener('weavz:connection-created', (e) => e.detail.connectionId.toUpperCase());
+  document.querySelector('weavz-connect')?.addEventListener('weavz:connect-error', (e) => {
+    const code: ErrorCode = e.detail.code;
+    return code;
+  });
+  window.addEventListener('weavz:load-error', (e) => e.detail.message);
+  void window.WeavzConnect?.open({ tokenEndpoint: '/t' });
+  await defineElement();
+  // @ts-expect-error the headless core has no element
+  void core.defineElement;
+  // @ts-expect-error not an error code
+  const wrong: ErrorCode = 'popup_closed';
+  void wrong;
+}
+`,
+    );
+    const tsc = path.join(repoRoot, 'e2e/node_modules/.bin/tsc');
+    await sh(tsc, ['-p', project]);
   });
 });
