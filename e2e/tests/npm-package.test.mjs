@@ -160,7 +160,8 @@ export async function main(button: HTMLButtonElement): Promise<void> {
 }
 `,
     );
-    const tsc = path.join(repoRoot, 'e2e/node_modules/.bin/tsc');
+    // TypeScript is one of the build tools (tools/, installed by `cargo xtask dist` / `test`).
+    const tsc = path.join(repoRoot, 'tools/node_modules/.bin/tsc');
     await sh(tsc, ['-p', project]);
   });
 });

@@ -3,6 +3,7 @@
 //! - `target/dist/npm/`: the npm package `weavz-connect` (the full build with the custom
 //!   element as `.`, the headless core as `./core`, hand-written `.d.ts`), packed by
 //!   `npm pack` into `target/dist/weavz-connect-<version>.tgz`;
+//! - `target/package/weavz-connect-<version>.crate`: `cargo package`, verified;
 //! - `target/dist/cdn/`: the script-tag loader (glue bundled in, one file) and the full
 //!   `.wasm`, both with content-hashed names, and `manifest.json` naming them with their
 //!   SRI hashes.
@@ -26,6 +27,8 @@ pub struct Dist {
     pub dir: PathBuf,
     /// The packed npm tarball.
     pub tarball: PathBuf,
+    /// The `.crate` that `cargo package` built and verified.
+    pub krate: PathBuf,
     /// `target/dist/cdn`.
     pub cdn: PathBuf,
     /// The loader's file name in `cdn` and its SRI hash.
@@ -50,9 +53,11 @@ pub fn package(built: &Built) -> Result<Dist> {
     let version = crate_version()?;
     let tarball = npm_package(&dir, &full, &core, &version)?;
     let (cdn, loader) = cdn_files(&dir, &full, &version)?;
+    let krate = crate_package(&version)?;
     Ok(Dist {
         dir,
         tarball,
+        krate,
         cdn,
         loader,
     })
@@ -135,6 +140,24 @@ fn npm_package(dist: &Path, full: &Path, core: &Path, version: &str) -> Result<P
     Ok(tarball)
 }
 
+/// `cargo package -p weavz-connect`: what crates.io would get, built and verified.
+/// (`--allow-dirty`: it checks a work tree with uncommitted changes too; publishing is
+/// another step.)
+fn crate_package(version: &str) -> Result<PathBuf> {
+    run(
+        "cargo package -p weavz-connect",
+        cargo()
+            .args(["package", "-p", "weavz-connect", "--allow-dirty", "--quiet"])
+            .current_dir(root()),
+    )?;
+    let krate = target_dir().join(format!("package/weavz-connect-{version}.crate"));
+    if krate.is_file() {
+        Ok(krate)
+    } else {
+        Err(format!("cargo package did not write {}", krate.display()))
+    }
+}
+
 /// `sha384-<base64>`, the SRI form.
 fn sri(bytes: &[u8]) -> String {
     let digest = Sha384::digest(bytes);
@@ -152,7 +175,8 @@ fn name_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// esbuild from tools/ at the pinned version, installed with `npm ci` when missing.
+/// esbuild (bundles the loader) and TypeScript (the tests check the `.d.ts` with it) from
+/// tools/ at their pinned versions, installed with `npm ci` when missing; returns esbuild.
 fn esbuild() -> Result<PathBuf> {
     let tools = root().join("tools");
     let bin = tools.join("node_modules/.bin/esbuild");
@@ -163,7 +187,8 @@ fn esbuild() -> Result<PathBuf> {
             .ok()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
     };
-    if version(&bin).as_deref() != Some(ESBUILD_VERSION) {
+    let tsc = tools.join("node_modules/.bin/tsc");
+    if version(&bin).as_deref() != Some(ESBUILD_VERSION) || !tsc.exists() {
         npm_install(&tools)?;
     }
     match version(&bin) {
@@ -242,7 +267,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Prints each artifact's raw and gzip -9 size and SHA-384 (SRI form), and the tag to paste.
 fn print_report(dist: &Dist) -> Result {
-    let mut artifacts = vec![dist.tarball.clone()];
+    let mut artifacts = vec![dist.tarball.clone(), dist.krate.clone()];
     artifacts.extend(files_under(&dist.dir.join("npm")));
     artifacts.extend(files_under(&dist.cdn));
     println!(
@@ -251,7 +276,10 @@ fn print_report(dist: &Dist) -> Result {
     );
     for path in &artifacts {
         let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        let label = path.strip_prefix(&dist.dir).unwrap_or(path).display().to_string();
+        let label = match path.strip_prefix(&dist.dir) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => format!("../{}", path.strip_prefix(target_dir()).unwrap_or(path).display()),
+        };
         println!(
             "dist: {label:<58} {:>9} {:>8}  {}",
             bytes.len(),
