@@ -17,6 +17,25 @@
 //!
 //! The headless core (`js` without `ui`) builds without Leptos.
 //!
+//! # Features
+//!
+//! | feature | what it adds | needs |
+//! |---|---|---|
+//! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
+//! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
+//! | `ui` | the Leptos `ConnectButton` and the `<weavz-connect>` element | `js`, Leptos 0.8 (CSR) |
+//!
+//! With `default-features = false` only [`flow`] and [`protocol`] remain: no browser and no
+//! WebAssembly needed (the sandbox uses them so). In a Leptos app:
+//!
+//! ```toml
+//! [dependencies]
+//! weavz-connect = { version = "0.1", features = ["ui"] }
+//! ```
+//!
+//! From JavaScript, use the npm package `weavz-connect` or the script-tag build that
+//! `cargo xtask dist` makes (see the README).
+//!
 //! ```
 //! use weavz_connect::protocol::{ResultMessage, ResultOutcome};
 //!

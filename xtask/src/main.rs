@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod bench;
+mod dist;
 mod minify;
 mod size;
 
@@ -28,6 +29,7 @@ commands:
            to window.open, message to event latency, leaks over many flows and
            concurrent flows in headless Chromium; prints a table and writes
            target/bench.json
+  dist     build the npm package (packed) and the script-tag files into target/dist/
   help     show this text
 
 environment:
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Some("build") => build().map(|_| ()),
         Some("size") => size(&args[1..]),
         Some("bench") => bench::bench(),
+        Some("dist") => dist::dist(),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -274,6 +277,7 @@ fn test() -> Result {
     step("wasm builds (core without Leptos, full)", Ok(()))?;
     step("size gate (xtask/budgets.json)", size::gate(&built))?;
     build_sandbox()?;
+    let dist_env = dist::for_e2e(&built)?;
 
     ensure_browsers()?;
     step("wasm-bindgen tests", wasm_bindgen_tests())?;
@@ -287,7 +291,8 @@ fn test() -> Result {
                 .args(["--test", "--test-concurrency=1", "tests/"])
                 .current_dir(&e2e)
                 .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
-                .env("WEAVZ_DEMO_DIR", &built.demo),
+                .env("WEAVZ_DEMO_DIR", &built.demo)
+                .envs(dist_env),
         ),
     )?;
 

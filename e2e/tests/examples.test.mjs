@@ -1,0 +1,257 @@
+// The examples, each built the way its README says (the JS ones from the packed npm
+// tarball, installed into a clean copy of the example), served by the sandbox under the
+// minimal CSP and driven through a full connect flow in Chromium and Firefox.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+
+import { startSandbox } from '../lib/sandbox.mjs';
+import { browsers, launch, until } from '../lib/browser.mjs';
+import { buildJsExample, buildVanilla, cleanup, tempDir } from '../lib/dist.mjs';
+import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
+
+const OUTCOMES = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
+
+/**
+ * A page that records, from before any script runs, every outcome event reaching
+ * `document`, CSP violations and page errors; `page.popups` counts the windows it opened.
+ */
+async function recordedPage(browser, url) {
+  const page = await browser.newPage();
+  page.errors = [];
+  page.popups = 0;
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('popup', () => page.popups++);
+  await page.evaluateOnNewDocument((types) => {
+    window.seen = [];
+    window.csp = [];
+    for (const type of types) document.addEventListener(type, (e) => window.seen.push({ type: e.type, detail: JSON.parse(JSON.stringify(e.detail)) }));
+    document.addEventListener('securitypolicyviolation', (e) => window.csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  }, OUTCOMES);
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
+
+/** Waits for the `n`th outcome on document, then checks that no other follows. */
+async function outcomes(page, n) {
+  await until(page, (count) => window.seen.length >= count, n);
+  await new Promise((r) => setTimeout(r, 500));
+  const seen = await page.evaluate(() => window.seen);
+  assert.equal(seen.length, n, `exactly ${n} outcome event(s): ${JSON.stringify(seen)}`);
+  return seen;
+}
+
+async function clean(page) {
+  assert.deepEqual(await page.evaluate(() => window.csp), [], 'no CSP violation');
+  assert.deepEqual(page.errors, [], 'no page error');
+  await page.close();
+}
+
+/** Builds an example once, then runs `body(browser, sandbox, name)` in each browser. */
+function exampleSuite(name, build, body, sandboxArgs = (site) => ['--demo-dir', site]) {
+  describe(`examples/${name}`, () => {
+    let built;
+    before(async () => {
+      built = await build();
+    });
+    after(() => cleanup(built?.dir));
+
+    for (const browserName of browsers()) {
+      describe(`in ${browserName}`, () => {
+        let sandbox;
+        let browser;
+        before(async () => {
+          sandbox = await startSandbox(sandboxArgs(built.site));
+          browser = await launch(browserName);
+        });
+        after(async () => {
+          await browser?.close();
+          await sandbox?.stop();
+        });
+        body(() => ({ browser, sandbox, built }));
+      });
+    }
+  });
+}
+
+exampleSuite('esm', () => buildJsExample('esm'), (ctx) => {
+  it('preloads the core at page load, then one click runs a full flow', async () => {
+    const { browser, sandbox } = ctx();
+    const page = await recordedPage(browser, sandbox.host);
+    // The button is enabled once ready() resolved: the .wasm was loaded before any click.
+    await page.waitForSelector('#connect:not([disabled])', { timeout: 15000 });
+    assert.equal(await page.$eval('#status', (e) => e.textContent), 'Ready.');
+    assert.equal(await page.evaluate(() => typeof window.WeavzConnect), 'undefined', 'the npm entry defines no global');
+    await approveInPopup(page, () => page.click('#connect'));
+    const [event] = await outcomes(page, 1);
+    assert.equal(event.type, 'weavz:connection-created');
+    await assertConnectionCreated(sandbox, event.detail);
+    await until(page, () => document.getElementById('status').textContent.startsWith('Connected: '));
+    assert.equal(await page.$eval('#status', (e) => e.textContent), `Connected: ${event.detail.connectionId}`);
+    assert.equal(page.popups, 1, 'one popup');
+    await clean(page);
+  });
+});
+
+exampleSuite('react', () => buildJsExample('react'), (ctx) => {
+  it('StrictMode: <weavz-connect> and the JS API each open one popup and report one outcome', async () => {
+    const { browser, sandbox } = ctx();
+    const page = await recordedPage(browser, sandbox.host);
+    await page.waitForSelector('#api-connect:not([disabled])', { timeout: 15000 });
+    const elementButton = await page.waitForFunction(() => document.querySelector('weavz-connect')?.shadowRoot?.querySelector('button'));
+
+    // The element: one popup, one event on document, one outcome in React's state.
+    await approveInPopup(page, () => elementButton.asElement().click());
+    const [first] = await outcomes(page, 1);
+    assert.equal(first.type, 'weavz:connection-created');
+    await assertConnectionCreated(sandbox, first.detail);
+    assert.equal(page.popups, 1);
+
+    // The JS API.
+    await approveInPopup(page, () => page.click('#api-connect'));
+    const [, second] = await outcomes(page, 2);
+    assert.equal(second.type, 'weavz:connection-created');
+    await assertConnectionCreated(sandbox, second.detail, { integration: 'github' });
+    assert.equal(page.popups, 2);
+
+    const rendered = await page.$$eval('#outcomes li', (lis) => lis.map((li) => ({ source: li.dataset.source, type: li.dataset.type, detail: JSON.parse(li.textContent) })));
+    assert.deepEqual(rendered.map((o) => [o.source, o.type, o.detail.connectionId]), [
+      ['element', 'weavz:connection-created', first.detail.connectionId],
+      ['api', 'weavz:connection-created', second.detail.connectionId],
+    ]);
+    assert.equal(await page.evaluate(() => window.WeavzConnect.activeFlows()), 0, 'no flow left running');
+    await clean(page);
+  });
+});
+
+/** A built Rust example from `cargo xtask test` (env `name`), or a clear failure. */
+function builtByXtask(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run this through \`cargo xtask test\` (it builds the Rust examples)`);
+  return value;
+}
+
+exampleSuite('leptos', async () => ({ site: builtByXtask('WEAVZ_LEPTOS_SITE') }), (ctx) => {
+  it('ConnectButton runs a full flow; on_connected and the DOM event agree', async () => {
+    const { browser, sandbox } = ctx();
+    const page = await recordedPage(browser, sandbox.host);
+    const button = await page.waitForSelector('main button', { timeout: 15000 });
+    assert.equal(await page.$eval('#result', (e) => e.textContent), 'Not connected yet.');
+    await approveInPopup(page, () => button.click());
+    const [event] = await outcomes(page, 1);
+    assert.equal(event.type, 'weavz:connection-created');
+    await assertConnectionCreated(sandbox, event.detail);
+    await until(page, () => document.getElementById('result').textContent.startsWith('Connected: '));
+    assert.equal(await page.$eval('#result', (e) => e.textContent), `Connected: ${event.detail.connectionId} (slack)`);
+    assert.equal(page.popups, 1);
+    await clean(page);
+  });
+}, (site) => [
+  '--demo-dir', site,
+  // The minimal CSP without Trusted Types: Leptos itself builds its templates with innerHTML.
+  '--host-csp', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; object-src 'none'",
+]);
+
+/** A free loopback port (the host backend's, which the sandbox must know before it starts). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts examples/host-backend; resolves once it listens. */
+async function startHostBackend(env) {
+  const child = spawn(builtByXtask('WEAVZ_HOST_BACKEND_BIN'), [], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const origin = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`host-backend exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    origin,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('examples/host-backend (against the sandbox as Weavz, serving examples/vanilla)', () => {
+  const WORKSPACE = '5a4d0b0e-0000-4000-8000-0000000000a1';
+  let site;
+  before(async () => {
+    site = await buildVanilla(await tempDir('host-backend'));
+  });
+  after(() => cleanup(site));
+
+  for (const browserName of browsers()) {
+    describe(`in ${browserName}`, () => {
+      let sandbox;
+      let backend;
+      let browser;
+      before(async () => {
+        const port = await freePort();
+        sandbox = await startSandbox(['--allowed-origins', `http://127.0.0.1:${port}`, '--workspace-id', WORKSPACE]);
+        backend = await startHostBackend({
+          WEAVZ_API_KEY: sandbox.apiKey,
+          WEAVZ_BASE_URL: sandbox.connect,
+          WEAVZ_WORKSPACE_ID: WORKSPACE,
+          PORT: String(port),
+          STATIC_DIR: site,
+          EXAMPLE_USER_ID: 'host-user-7',
+        });
+        browser = await launch(browserName);
+      });
+      after(async () => {
+        await browser?.close();
+        await backend?.stop();
+        await sandbox?.stop();
+      });
+
+      it('mints tokens for the signed-in user and confirms the session: a full flow', async () => {
+        const page = await recordedPage(browser, backend.origin);
+        const button = await page.waitForFunction(() => document.querySelector('weavz-connect')?.shadowRoot?.querySelector('button'), { timeout: 15000 });
+        await approveInPopup(page, () => button.asElement().click());
+        const [event] = await outcomes(page, 1);
+        assert.equal(event.type, 'weavz:connection-created');
+        await assertConnectionCreated(sandbox, event.detail, { externalId: 'host-user-7' });
+        const { body } = await sandbox.api('GET', `/connections?id=${event.detail.connectionId}`);
+        assert.equal(body.connection.workspaceId, WORKSPACE, 'created in the backend\'s workspace');
+        assert.equal(body.connection.externalId, 'host-user-7', 'for the backend\'s signed-in user');
+        await clean(page);
+      });
+
+      it('serves the page with the minimal CSP and refuses foreign redirect URIs and bad tokens', async () => {
+        const page = await fetch(backend.origin);
+        assert.match(page.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'/);
+        const post = (path, body) =>
+          fetch(`${backend.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const foreign = await post('/api/connect-token', { integrationName: 'slack', successRedirectUri: 'https://evil.example/' });
+        assert.equal(foreign.status, 400);
+        const own = await post('/api/connect-token', { integrationName: 'slack', successRedirectUri: `${backend.origin}/?back=1` });
+        assert.equal(own.status, 200);
+        const token = await own.json();
+        assert.match(token.token, /^cst_/);
+        const session = await post('/api/connect-session', { token: token.token });
+        assert.equal(session.status, 200);
+        assert.equal((await session.json()).status, 'PENDING');
+        assert.equal((await post('/api/connect-session', { token: 'not-a-token' })).status, 400);
+      });
+    });
+  }
+});

@@ -1,0 +1,37 @@
+//! A Leptos app with one `ConnectButton`: the result is kept in a signal and shown.
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use weavz_connect::flow::{Connection, FlowError};
+use weavz_connect::ui::ConnectButton;
+
+#[component]
+fn App() -> impl IntoView {
+    let (connected, set_connected) = signal(None::<Connection>);
+    let (failed, set_failed) = signal(None::<FlowError>);
+    view! {
+        <main>
+            <h1>"Connect Slack"</h1>
+            <ConnectButton
+                integration="slack"
+                token_endpoint="/api/connect-token"
+                session_endpoint="/api/connect-session"
+                on_connected=Callback::new(move |c: Connection| set_connected.set(Some(c)))
+                on_error=Callback::new(move |e: FlowError| set_failed.set(Some(e)))
+            />
+            <p id="result" role="status">
+                {move || match (connected.get(), failed.get()) {
+                    (Some(c), _) => format!("Connected: {} ({})", c.connection_id, c.integration_name),
+                    (None, Some(e)) => format!("{}: {}", e.code.as_str(), e.message),
+                    (None, None) => "Not connected yet.".to_owned(),
+                }}
+            </p>
+        </main>
+    }
+}
+
+/// Runs when the module is instantiated (`init()` in main.js).
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,374 @@
+//! `cargo xtask dist`: what users install, built from the core and full WASM builds.
+//!
+//! - `target/dist/npm/`: the npm package `weavz-connect` (the full build with the custom
+//!   element as `.`, the headless core as `./core`, hand-written `.d.ts`), packed by
+//!   `npm pack` into `target/dist/weavz-connect-<version>.tgz`;
+//! - `target/package/weavz-connect-<version>.crate`: `cargo package`, verified;
+//! - `target/dist/cdn/`: the script-tag loader (glue bundled in, one file) and the full
+//!   `.wasm`, both with content-hashed names, and `manifest.json` naming them with their
+//!   SRI hashes.
+//!
+//! For the tests it also builds the Rust examples (`for_e2e`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
+use sha2::{Digest as _, Sha384};
+
+use super::size::gzip_len;
+use super::{Built, Result, build, cargo, cargo_bin, copy_dir, npm_install, root, run, target_dir};
+
+/// The pinned esbuild in tools/ (bundles the script-tag loader).
+const ESBUILD_VERSION: &str = "0.28.2";
+
+/// What `dist` produced.
+pub struct Dist {
+    /// `target/dist`.
+    pub dir: PathBuf,
+    /// The packed npm tarball.
+    pub tarball: PathBuf,
+    /// The `.crate` that `cargo package` built and verified.
+    pub krate: PathBuf,
+    /// `target/dist/cdn`.
+    pub cdn: PathBuf,
+    /// The loader's file name in `cdn` and its SRI hash.
+    pub loader: (String, String),
+}
+
+/// `cargo xtask dist`: builds both WASM builds, then packages them.
+pub fn dist() -> Result {
+    let built = build()?;
+    let dist = package(&built)?;
+    print_report(&dist)
+}
+
+/// Packages what `build` produced: the npm package (packed) and the CDN files.
+pub fn package(built: &Built) -> Result<Dist> {
+    let dir = target_dir().join("dist");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("cleaning {}: {e}", dir.display()))?;
+    }
+    let full = built_dir(built, "full")?;
+    let core = built_dir(built, "core")?;
+    let version = crate_version()?;
+    let tarball = npm_package(&dir, &full, &core, &version)?;
+    let (cdn, loader) = cdn_files(&dir, &full, &version)?;
+    let krate = crate_package(&version)?;
+    Ok(Dist {
+        dir,
+        tarball,
+        krate,
+        cdn,
+        loader,
+    })
+}
+
+fn built_dir(built: &Built, name: &str) -> Result<PathBuf> {
+    built
+        .packages
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| d.clone())
+        .ok_or_else(|| format!("the {name} build is missing"))
+}
+
+/// The widget crate's version, from the `[package]` section of the root Cargo.toml.
+fn crate_version() -> Result<String> {
+    let manifest = read_text(&root().join("Cargo.toml"))?;
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package && let Some(rest) = line.strip_prefix("version") {
+            let value = rest.trim_start().trim_start_matches('=').trim();
+            return Ok(value.trim_matches('"').to_owned());
+        }
+    }
+    Err("Cargo.toml has no [package] version".into())
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Copies a text file, putting the version in for `__WEAVZ_VERSION__`.
+fn copy_versioned(from: &Path, to: &Path, version: &str) -> Result {
+    write(to, read_text(from)?.replace("__WEAVZ_VERSION__", version))
+}
+
+/// The wasm-bindgen output of one build, without the demo's loader.
+fn copy_glue(from: &Path, to: &Path) -> Result {
+    copy_dir(from, to)?;
+    let loader = to.join("weavz-connect.js");
+    if loader.exists() {
+        std::fs::remove_file(&loader).map_err(|e| format!("removing {}: {e}", loader.display()))?;
+    }
+    Ok(())
+}
+
+/// `target/dist/npm/` and its `npm pack` tarball; returns the tarball.
+fn npm_package(dist: &Path, full: &Path, core: &Path, version: &str) -> Result<PathBuf> {
+    let src = root().join("www/npm");
+    let npm = dist.join("npm");
+    for file in ["package.json", "index.js", "core.js", "lib/api.js", "README.md"] {
+        copy_versioned(&src.join(file), &npm.join(file), version)?;
+    }
+    for file in ["index.d.ts", "core.d.ts", "types.d.ts"] {
+        copy_versioned(&src.join(file), &npm.join(file), version)?;
+    }
+    copy_glue(full, &npm.join("wasm/full"))?;
+    copy_glue(core, &npm.join("wasm/core"))?;
+    run(
+        "npm pack (target/dist/npm)",
+        Command::new("npm")
+            .args(["pack", "--loglevel=error", "--pack-destination"])
+            .arg(dist)
+            .current_dir(&npm)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    let tarball = dist.join(format!("weavz-connect-{version}.tgz"));
+    if !tarball.is_file() {
+        return Err(format!("npm pack did not write {}", tarball.display()));
+    }
+    Ok(tarball)
+}
+
+/// `cargo package -p weavz-connect`: what crates.io would get, built and verified.
+/// (`--allow-dirty`: it checks a work tree with uncommitted changes too; publishing is
+/// another step.)
+fn crate_package(version: &str) -> Result<PathBuf> {
+    run(
+        "cargo package -p weavz-connect",
+        cargo()
+            .args(["package", "-p", "weavz-connect", "--allow-dirty", "--quiet"])
+            .current_dir(root()),
+    )?;
+    let krate = target_dir().join(format!("package/weavz-connect-{version}.crate"));
+    if krate.is_file() {
+        Ok(krate)
+    } else {
+        Err(format!("cargo package did not write {}", krate.display()))
+    }
+}
+
+/// `sha384-<base64>`, the SRI form.
+fn sri(bytes: &[u8]) -> String {
+    let digest = Sha384::digest(bytes);
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// A short content hash for file names (hex of the SHA-384's first 5 bytes).
+fn name_hash(bytes: &[u8]) -> String {
+    Sha384::digest(bytes)[..5]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// esbuild (bundles the loader) and TypeScript (the tests check the `.d.ts` with it) from
+/// tools/ at their pinned versions, installed with `npm ci` when missing; returns esbuild.
+fn esbuild() -> Result<PathBuf> {
+    let tools = root().join("tools");
+    let bin = tools.join("node_modules/.bin/esbuild");
+    let version = |bin: &Path| {
+        Command::new(bin)
+            .arg("--version")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let tsc = tools.join("node_modules/.bin/tsc");
+    if version(&bin).as_deref() != Some(ESBUILD_VERSION) || !tsc.exists() {
+        npm_install(&tools)?;
+    }
+    match version(&bin) {
+        Some(v) if v == ESBUILD_VERSION => Ok(bin),
+        other => Err(format!(
+            "{} is not esbuild {ESBUILD_VERSION}: {other:?}",
+            bin.display()
+        )),
+    }
+}
+
+/// `target/dist/cdn/`: the `.wasm` under its content hash, then the loader (esbuild bundles
+/// it with the glue, the `.wasm`'s name and hash written in) under its own.
+fn cdn_files(dist: &Path, full: &Path, version: &str) -> Result<(PathBuf, (String, String))> {
+    let cdn = dist.join("cdn");
+    let stage = dist.join("stage");
+    copy_glue(full, &stage)?;
+    let wasm =
+        std::fs::read(stage.join("weavz_connect_bg.wasm")).map_err(|e| format!("reading the wasm: {e}"))?;
+    let wasm_name = format!("weavz_connect_bg.{}.wasm", name_hash(&wasm));
+    let wasm_sri = sri(&wasm);
+    write(&cdn.join(&wasm_name), &wasm)?;
+
+    let entry = read_text(&root().join("www/cdn/weavz-connect.js"))?
+        .replace("__WEAVZ_WASM_FILE__", &wasm_name)
+        .replace("__WEAVZ_WASM_INTEGRITY__", &wasm_sri);
+    write(&stage.join("entry.js"), entry)?;
+    let bundled = stage.join("bundle.js");
+    run(
+        "esbuild: the script-tag loader, glue bundled in",
+        Command::new(esbuild()?)
+            .arg(stage.join("entry.js"))
+            .args([
+                "--bundle",
+                "--format=esm",
+                "--target=es2022",
+                "--minify",
+                "--legal-comments=none",
+                "--log-level=warning",
+            ])
+            .arg(format!(
+                "--banner:js=/*! weavz-connect {version} (MIT OR Apache-2.0) | wasm: {wasm_name} {wasm_sri} */"
+            ))
+            .arg(format!("--outfile={}", bundled.display())),
+    )?;
+    let js = std::fs::read(&bundled).map_err(|e| format!("reading the bundle: {e}"))?;
+    let loader_name = format!("weavz-connect.{}.js", name_hash(&js));
+    let loader_sri = sri(&js);
+    write(&cdn.join(&loader_name), &js)?;
+    std::fs::remove_dir_all(&stage).map_err(|e| format!("cleaning {}: {e}", stage.display()))?;
+
+    let manifest = format!(
+        "{{\n  \"version\": \"{version}\",\n  \"loader\": {{ \"file\": \"{loader_name}\", \"integrity\": \"{loader_sri}\" }},\n  \"wasm\": {{ \"file\": \"{wasm_name}\", \"integrity\": \"{wasm_sri}\" }}\n}}\n"
+    );
+    write(&cdn.join("manifest.json"), manifest)?;
+    Ok((cdn, (loader_name, loader_sri)))
+}
+
+/// Every shipped file under `dir`, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Prints each artifact's raw and gzip -9 size and SHA-384 (SRI form), and the tag to paste.
+fn print_report(dist: &Dist) -> Result {
+    let mut artifacts = vec![dist.tarball.clone(), dist.krate.clone()];
+    artifacts.extend(files_under(&dist.dir.join("npm")));
+    artifacts.extend(files_under(&dist.cdn));
+    println!(
+        "dist: {:<58} {:>9} {:>8}  sha384 (SRI)",
+        "artifact (target/dist/)", "raw", "gzip -9"
+    );
+    for path in &artifacts {
+        let bytes = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let label = match path.strip_prefix(&dist.dir) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => format!("../{}", path.strip_prefix(target_dir()).unwrap_or(path).display()),
+        };
+        println!(
+            "dist: {label:<58} {:>9} {:>8}  {}",
+            bytes.len(),
+            gzip_len(&bytes),
+            sri(&bytes)
+        );
+    }
+    let (name, integrity) = &dist.loader;
+    println!("dist: npm tarball: {}", dist.tarball.display());
+    println!("dist: script tag (serve target/dist/cdn/ with CORS, e.g. from a CDN):");
+    println!(
+        "dist:   <script type=\"module\" src=\"https://YOUR-CDN/weavz-connect/{name}\" integrity=\"{integrity}\" crossorigin=\"anonymous\"></script>"
+    );
+    Ok(())
+}
+
+/// Builds the Leptos example into `target/examples/leptos` (cargo release for wasm32, the
+/// pinned wasm-bindgen) and the host backend example (a debug binary).
+fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
+    let root = root();
+    let target = target_dir();
+    let leptos = root.join("examples/leptos");
+    let backend = root.join("examples/host-backend");
+    for dir in [&leptos, &backend] {
+        // Their own workspaces: the root's `cargo fmt --all` does not see them.
+        run(
+            &format!(
+                "cargo fmt --check ({})",
+                dir.strip_prefix(&root).unwrap_or(dir).display()
+            ),
+            cargo().args(["fmt", "--check"]).current_dir(dir),
+        )?;
+    }
+    run(
+        "building examples/leptos (wasm32, release)",
+        cargo()
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .current_dir(&leptos),
+    )?;
+    let site = target.join("examples/leptos");
+    if site.exists() {
+        std::fs::remove_dir_all(&site).map_err(|e| format!("cleaning {}: {e}", site.display()))?;
+    }
+    run(
+        "wasm-bindgen (examples/leptos)",
+        Command::new(cargo_bin("wasm-bindgen"))
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "app",
+                "--out-dir",
+            ])
+            .arg(&site)
+            .arg(target.join("wasm32-unknown-unknown/release/weavz_connect_example_leptos.wasm")),
+    )?;
+    copy_dir(&leptos.join("static"), &site)?;
+
+    run(
+        "building examples/host-backend",
+        cargo()
+            .args(["build", "--target-dir"])
+            .arg(&target)
+            .current_dir(&backend),
+    )?;
+    Ok(vec![
+        ("WEAVZ_LEPTOS_SITE".into(), site),
+        (
+            "WEAVZ_HOST_BACKEND_BIN".into(),
+            target.join("debug/weavz-connect-example-host-backend"),
+        ),
+    ])
+}
+
+/// For `cargo xtask test`: packages `built`, prints the report, builds the Rust examples
+/// and returns the environment the browser tests read (`WEAVZ_DIST_DIR`, …).
+pub fn for_e2e(built: &Built) -> Result<Vec<(String, PathBuf)>> {
+    let dist = package(built)?;
+    print_report(&dist)?;
+    let mut env = vec![("WEAVZ_DIST_DIR".to_owned(), dist.dir.clone())];
+    env.extend(build_rust_examples()?);
+    Ok(env)
+}
