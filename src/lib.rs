@@ -11,8 +11,8 @@
 //! - [`flow`]: the connect flow as a pure state machine, no browser needed;
 //! - [`i18n`]: the panel's texts in English, German and Spanish;
 //! - `browser` (feature `browser`): web-sys adapters that run a flow in a page;
-//! - `ui` (feature `ui`): the Leptos `ConnectButton` and `ConnectionsPanel`, and the
-//!   `<weavz-connect>` and `<weavz-connections>` elements;
+//! - `ui` (feature `ui`): the Leptos `ConnectButton` and the `<weavz-connect>` element;
+//!   with feature `panel` also `ConnectionsPanel` and `<weavz-connections>`;
 //! - `js` (feature `js`): the JavaScript API, `WeavzConnect.open()`.
 //!
 //! The headless core (`js` without `ui`) builds without Leptos.
@@ -24,6 +24,7 @@
 //! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
 //! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
 //! | `ui` | the Leptos `ConnectButton` and the `<weavz-connect>` element | `js`, Leptos 0.8 (CSR) |
+//! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui` |
 //!
 //! With `default-features = false` only [`flow`] and [`protocol`] remain: no browser and no
 //! WebAssembly needed (the sandbox uses them so). In a Leptos app:

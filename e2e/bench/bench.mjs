@@ -454,7 +454,7 @@ async function main() {
       reps: REPS,
     };
     if (part('ready')) {
-      const kinds = ['baseline', 'core', 'full', ...anchorSlugs.map((s) => `anchor-${s}`)];
+      const kinds = ['baseline', 'core', 'full', 'panel', ...anchorSlugs.map((s) => `anchor-${s}`)];
       log(`time to ready (${kinds.join(', ')}), ${REPS} cold + ${REPS} warm loads each`);
       result.ready = await timeToReady(browser, server, kinds);
     }

@@ -79,8 +79,10 @@ const ATTRIBUTES: &[&str] = &[
 ];
 
 /// The tag of the connections panel element.
+#[cfg(feature = "panel")]
 pub const PANEL_TAG: &str = "weavz-connections";
 
+#[cfg(feature = "panel")]
 /// The attributes of `<weavz-connections>` whose change re-renders it. (`theme` is not
 /// one: the stylesheet follows it live, so a running flow is not ended by a theme switch.)
 const PANEL_ATTRIBUTES: &[&str] = &[
@@ -99,13 +101,16 @@ fn names(list: &[&str]) -> js_sys::Array {
     list.iter().map(|a| JsValue::from_str(a)).collect()
 }
 
-/// Defines `<weavz-connect>` and `<weavz-connections>` (once).
+/// Defines `<weavz-connect>` (and, with feature `panel`, `<weavz-connections>`), once.
 pub fn define() {
     let unmount = Closure::<dyn Fn(u32)>::new(unmount).into_js_value();
     let mount_button = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount).into_js_value();
     weavz_define_element(TAG, names(ATTRIBUTES), &mount_button, &unmount);
-    let mount_panel = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount_panel).into_js_value();
-    weavz_define_element(PANEL_TAG, names(PANEL_ATTRIBUTES), &mount_panel, &unmount);
+    #[cfg(feature = "panel")]
+    {
+        let mount_panel = Closure::<dyn Fn(HtmlElement) -> u32>::new(mount_panel).into_js_value();
+        weavz_define_element(PANEL_TAG, names(PANEL_ATTRIBUTES), &mount_panel, &unmount);
+    }
 }
 
 fn attr(el: &HtmlElement, name: &str) -> Option<String> {
@@ -155,6 +160,7 @@ fn remember(id: u32, view: Box<dyn Any>, container: HtmlElement) -> u32 {
     id
 }
 
+#[cfg(feature = "panel")]
 fn mount_panel(host: HtmlElement) -> u32 {
     let Some((id, container)) = prepare(&host, include_str!("panel.css")) else {
         return 0;

@@ -19,10 +19,13 @@
 //! }
 //! ```
 
+#[cfg(feature = "panel")]
 mod data;
 pub mod element;
+#[cfg(feature = "panel")]
 pub mod panel;
 
+#[cfg(feature = "panel")]
 pub use panel::ConnectionsPanel;
 
 use std::cell::Cell;

@@ -227,7 +227,6 @@ pub fn bench() -> Result {
         "sizes": {
             "note": "raw, gzip -9 (flate2) and brotli q11 bytes; widget = WASM + JS glue (the loader is not counted); anchors = the package's browser entry bundled and minified with esbuild",
             "widget": widget.iter().map(artifact_json).collect::<Vec<_>>(),
-            "panel": Value::Null,
             "anchors": anchors.iter().map(|(a, _)| artifact_json(a)).collect::<Vec<_>>(),
         },
         "ready": browser["ready"],
@@ -314,10 +313,9 @@ fn bytes(n: usize) -> String {
     out
 }
 
-/// A table column: a widget build, the panel (not built yet) or an anchor.
+/// A table column: a widget build (core, full, panel) or an anchor.
 enum Col<'a> {
     Widget(&'a Artifact),
-    Panel,
     Anchor(&'a Artifact, &'a str),
 }
 
@@ -325,7 +323,6 @@ impl Col<'_> {
     fn header(&self) -> String {
         match self {
             Col::Widget(a) => a.name.clone(),
-            Col::Panel => "panel".into(),
             Col::Anchor(_, slug) => (*slug).to_owned(),
         }
     }
@@ -334,7 +331,6 @@ impl Col<'_> {
     fn key(&self) -> Option<String> {
         match self {
             Col::Widget(a) => Some(a.name.clone()),
-            Col::Panel => None,
             Col::Anchor(_, slug) => Some(format!("anchor-{slug}")),
         }
     }
@@ -342,7 +338,6 @@ impl Col<'_> {
     fn sizes(&self) -> Option<&Artifact> {
         match self {
             Col::Widget(a) | Col::Anchor(a, _) => Some(a),
-            Col::Panel => None,
         }
     }
 }
@@ -352,7 +347,6 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     let cols: Vec<Col> = widget
         .iter()
         .map(Col::Widget)
-        .chain([Col::Panel])
         .chain(anchors.iter().map(|(a, slug)| Col::Anchor(a, slug)))
         .collect();
     const LABEL: usize = 44;
@@ -428,7 +422,6 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
                 .iter()
                 .find(|(f, _)| f == file)
                 .map_or_else(|| "—".into(), |(_, s)| bytes(s.gzip)),
-            Col::Panel => "n/a".into(),
             Col::Anchor(..) => "".into(),
         });
     };
@@ -438,7 +431,6 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     let limit_row = |out: &mut String, label: &str, limit: &dyn Fn(&str) -> Option<usize>| {
         row(out, label, &|c| match c {
             Col::Widget(a) => limit(&a.name).map_or_else(|| "—".into(), bytes),
-            Col::Panel => "n/a".into(),
             Col::Anchor(..) => "".into(),
         });
     };
@@ -464,11 +456,7 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
         ("   ready, warm cache", "warm"),
     ] {
         row(&mut out, label, &|c| {
-            if matches!(c, Col::Panel) {
-                "n/a".into()
-            } else {
-                ready(c, which).map_or_else(|| "—".into(), |x| format!("{x:.1} ms"))
-            }
+            ready(c, which).map_or_else(|| "—".into(), |x| format!("{x:.1} ms"))
         });
     }
     for (_, slug) in anchors {
@@ -478,7 +466,6 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
             &format!("   cold ready ÷ {slug}"),
             &|c| match (ready(c, "cold"), base) {
                 (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
-                _ if matches!(c, Col::Panel) => "n/a".into(),
                 _ => "—".into(),
             },
         );
@@ -494,7 +481,6 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     let flow_row = |out: &mut String, label: &str, f: &dyn Fn(&Value) -> String| {
         row(out, label, &|c| match c {
             Col::Widget(a) => f(&r["flows"][a.name.as_str()]),
-            Col::Panel => "n/a".into(),
             Col::Anchor(..) => "".into(),
         });
     };
@@ -537,7 +523,6 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     let one = |out: &mut String, label: &str, build: &str, value: String| {
         row(out, label, &|c| match c {
             Col::Widget(w) if w.name == build => value.clone(),
-            Col::Panel => "n/a".into(),
             _ => "".into(),
         });
     };
@@ -622,7 +607,7 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     );
     rule(&mut out);
     out.push_str(
-        "panel: does not exist yet (n/a). Sizes: widget = WASM + JS glue as served from target/pkg (the\n\
+        "Sizes: widget = WASM + JS glue as served from target/pkg (the\n\
          loader, ~0.4 KB, not counted); anchors = their browser entry bundled + minified by esbuild.\n\
          Ready: loopback server, no compression, cold = fresh browser context per load. postMessage →\n\
          event is stamped in the popup on performance.timeOrigin + now(); message dispatched → event is\n\

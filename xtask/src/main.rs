@@ -230,7 +230,7 @@ fn test() -> Result {
         ),
     )?;
     ensure_wasm_target()?;
-    for features in ["js", "js,ui"] {
+    for features in ["js", "js,ui", "js,ui,panel"] {
         step(
             &format!("wasm clippy ({features})"),
             run(
@@ -266,9 +266,16 @@ fn test() -> Result {
     step(
         "doc tests with the UI (README snippets)",
         run(
-            "cargo test --doc with features js,ui",
+            "cargo test --doc with features js,ui,panel",
             cargo()
-                .args(["test", "-p", "weavz-connect", "--features", "js,ui", "--doc"])
+                .args([
+                    "test",
+                    "-p",
+                    "weavz-connect",
+                    "--features",
+                    "js,ui,panel",
+                    "--doc",
+                ])
                 .current_dir(&root),
         ),
     )?;
@@ -601,9 +608,11 @@ pub fn build() -> Result<Built> {
     let tools = tools()?;
     let core = build_package("core", "js", &tools)?;
     let full = build_package("full", "js,ui", &tools)?;
-    let demo = build_demo(&full)?;
+    let panel = build_package("panel", "js,ui,panel", &tools)?;
+    // The demo shows the panel too.
+    let demo = build_demo(&panel)?;
     Ok(Built {
-        packages: vec![("core", core), ("full", full)],
+        packages: vec![("core", core), ("full", full), ("panel", panel)],
         demo,
     })
 }
