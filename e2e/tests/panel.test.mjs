@@ -281,6 +281,37 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
+    it('multi-tenant: an end user\'s panel connects through their portal and lists only their connections', async () => {
+      const page = await panelPage();
+      const inTenant = (fn, arg) =>
+        page.evaluate(
+          (source, a) => new Function('root', 'arg', `return (${source})(root, arg)`)(document.getElementById('tenant-panel').shadowRoot, a),
+          fn.toString(),
+          arg,
+        );
+      await until(page, () => document.getElementById('tenant-panel').shadowRoot?.querySelector('[part=empty]'));
+      await inTenant((root) => root.querySelector('[part=create]').click());
+      await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[data-integration="slack"]'));
+      const popupPromise = nextPopup(page);
+      await inTenant((root) => root.querySelector('[data-integration="slack"]').click());
+      const popup = await popupPromise;
+      const start = await popup.waitForSelector('form[action="/connect/portal/start"] button');
+      assert.equal(new URL(popup.url()).pathname, '/connect/portal', "the end user's portal");
+      await start.click();
+      await popup.waitForSelector('button[value="approve"]');
+      await popup.click('button[value="approve"]');
+      await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelectorAll('tr[data-connection-id]').length === 1);
+      assert.equal(await inTenant((root) => root.querySelector('[role=status]').textContent), 'Connected to Slack.');
+      const id = await inTenant((root) => root.querySelector('tr[data-connection-id]').dataset.connectionId);
+      const { body } = await sandbox.api('GET', '/connections?endUserId=alice');
+      assert.deepEqual(body.connections.map((c) => c.id), [id], "linked to alice");
+      // Another end user sees none of alice's connections.
+      await page.select('#end-user', 'bob');
+      await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=empty]'));
+      await sandbox.api('DELETE', `/connections/${id}`);
+      await done(page);
+    });
+
     it('a host page with hostile global CSS still gets a usable panel', async () => {
       const page = await panelPage();
       // Constructed, so the page's strict style-src does not block it.

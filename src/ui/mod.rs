@@ -122,7 +122,7 @@ pub fn ConnectButton(
     /// The host backend endpoint that polls the session (`POST {token}`), to confirm results.
     #[prop(optional, into)]
     session_endpoint: MaybeProp<String>,
-    /// The button text when idle (default "Connect <display name>").
+    /// The button text when idle (default `Connect <display name>`).
     #[prop(optional, into)]
     label: MaybeProp<String>,
     /// The integration's name for people (default: from `integration`).

@@ -93,6 +93,15 @@
       });
     }
 
+    // The end-user picker of the multi-tenant section: the panel re-renders for them.
+    var endUser = document.getElementById('end-user');
+    var tenantPanel = document.getElementById('tenant-panel');
+    if (endUser && tenantPanel) {
+      endUser.addEventListener('change', function () {
+        tenantPanel.setAttribute('end-user', endUser.value);
+      });
+    }
+
     EVENTS.forEach(function (type) {
       document.addEventListener(type, logEvent);
     });

@@ -38,6 +38,7 @@ export type ProgressName =
   | 'window_closed_or_lost'
   | 'redirecting'
   | 'resumed'
+  | 'interrupted'
   | 'handled_elsewhere';
 
 /** Names of `weavz:connect-event` details with `level: "debug"` (things ignored). */
