@@ -4,12 +4,12 @@
 // .wasm makes the browser refuse to run it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { startSandbox } from '../lib/sandbox.mjs';
 import { browsers, launch, until } from '../lib/browser.mjs';
-import { buildVanilla, cdnManifest, cleanup, tempDir } from '../lib/dist.mjs';
+import { buildVanilla, cdnDir, cdnManifest, cleanup, tempDir } from '../lib/dist.mjs';
 import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
 
 /** Changes one byte of `file`: one letter of the first occurrence of `text`, upper-cased. */
@@ -39,6 +39,19 @@ describe('script tag (target/dist/cdn)', () => {
     // integrity check can refuse it.
     const wasm = await flipByte(path.join(site, 'wasm-tampered/weavz-connect', manifest.wasm.file), 'sessionEndpoint');
     assert.ok(WebAssembly.validate(wasm), 'the tampered .wasm is still a valid module');
+    // The panel bundle: a page with only <weavz-connections>, its loader behind SRI.
+    await mkdir(path.join(site, 'panel'));
+    for (const file of [manifest.panel.loader.file, manifest.panel.wasm.file]) {
+      await copyFile(path.join(cdnDir, file), path.join(site, 'panel', file));
+    }
+    await writeFile(
+      path.join(site, 'panel', 'index.html'),
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>panel</title>
+<script type="module" src="./${manifest.panel.loader.file}" integrity="${manifest.panel.loader.integrity}" crossorigin="anonymous"></script>
+</head><body><main><weavz-connections token-endpoint="/api/connect-token" session-endpoint="/api/connect-session"
+integrations-endpoint="/api/integrations" connections-endpoint="/api/connections"></weavz-connections></main></body></html>
+`,
+    );
   });
 
   after(() => cleanup(site));
@@ -112,6 +125,19 @@ describe('script tag (target/dist/cdn)', () => {
         const detail = JSON.parse(json);
         await assertConnectionCreated(sandbox, detail);
         assert.equal(await page.$eval('#status', (e) => e.textContent), `Connected: ${detail.connectionId}`);
+        assert.deepEqual(await page.evaluate(() => window.probe.csp), [], 'no CSP violation');
+        assert.deepEqual(page.errors, []);
+        await page.close();
+      });
+
+      it('the panel bundle defines <weavz-connections> behind its own SRI and lists the catalog', async () => {
+        assert.match(manifest.panel.loader.file, /^weavz-connect-panel\.[0-9a-f]{10}\.js$/);
+        assert.match(manifest.panel.wasm.integrity, /^sha384-/);
+        const page = await open('panel/');
+        await until(page, () => window.probe.ready && document.querySelector('weavz-connections').shadowRoot?.querySelector('[part=create]'));
+        assert.equal(await page.evaluate(() => typeof customElements.get('weavz-connect')), 'function', 'the buttons come along');
+        await page.evaluate(() => document.querySelector('weavz-connections').shadowRoot.querySelector('[part=create]').click());
+        await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelectorAll('[part=integration]').length >= 6);
         assert.deepEqual(await page.evaluate(() => window.probe.csp), [], 'no CSP violation');
         assert.deepEqual(page.errors, []);
         await page.close();

@@ -51,9 +51,10 @@ pub fn package(built: &Built) -> Result<Dist> {
     }
     let full = built_dir(built, "full")?;
     let core = built_dir(built, "core")?;
+    let panel = built_dir(built, "panel")?;
     let version = crate_version()?;
     let tarball = npm_package(&dir, &full, &core, &version)?;
-    let (cdn, loader) = cdn_files(&dir, &full, &version)?;
+    let (cdn, loader) = cdn_files(&dir, &full, &panel, &version)?;
     let krate = crate_package(&version)?;
     Ok(Dist {
         dir,
@@ -201,15 +202,22 @@ fn esbuild() -> Result<PathBuf> {
     }
 }
 
-/// `target/dist/cdn/`: the `.wasm` under its content hash, then the loader (esbuild bundles
-/// it with the glue, the `.wasm`'s name and hash written in) under its own.
-fn cdn_files(dist: &Path, full: &Path, version: &str) -> Result<(PathBuf, (String, String))> {
-    let cdn = dist.join("cdn");
+/// One script-tag bundle in `cdn`: the `.wasm` under its content hash, then the loader
+/// (esbuild bundles it with the glue, the `.wasm`'s name and hash written in) under its own.
+/// Returns `((loader file, its SRI), (wasm file, its SRI))`.
+fn cdn_bundle(
+    dist: &Path,
+    cdn: &Path,
+    pkg: &Path,
+    stem: &str,
+    version: &str,
+) -> Result<((String, String), (String, String))> {
     let stage = dist.join("stage");
-    copy_glue(full, &stage)?;
+    copy_glue(pkg, &stage)?;
     let wasm =
         std::fs::read(stage.join("weavz_connect_bg.wasm")).map_err(|e| format!("reading the wasm: {e}"))?;
-    let wasm_name = format!("weavz_connect_bg.{}.wasm", name_hash(&wasm));
+    let wasm_stem = stem.replace('-', "_");
+    let wasm_name = format!("{wasm_stem}_bg.{}.wasm", name_hash(&wasm));
     let wasm_sri = sri(&wasm);
     write(&cdn.join(&wasm_name), &wasm)?;
 
@@ -219,7 +227,7 @@ fn cdn_files(dist: &Path, full: &Path, version: &str) -> Result<(PathBuf, (Strin
     write(&stage.join("entry.js"), entry)?;
     let bundled = stage.join("bundle.js");
     run(
-        "esbuild: the script-tag loader, glue bundled in",
+        &format!("esbuild: the script-tag loader {stem}, glue bundled in"),
         Command::new(esbuild()?)
             .arg(stage.join("entry.js"))
             .args([
@@ -231,18 +239,28 @@ fn cdn_files(dist: &Path, full: &Path, version: &str) -> Result<(PathBuf, (Strin
                 "--log-level=warning",
             ])
             .arg(format!(
-                "--banner:js=/*! weavz-connect {version} (MIT OR Apache-2.0) | wasm: {wasm_name} {wasm_sri} */"
+                "--banner:js=/*! {stem} {version} (MIT OR Apache-2.0) | wasm: {wasm_name} {wasm_sri} */"
             ))
             .arg(format!("--outfile={}", bundled.display())),
     )?;
     let js = std::fs::read(&bundled).map_err(|e| format!("reading the bundle: {e}"))?;
-    let loader_name = format!("weavz-connect.{}.js", name_hash(&js));
+    let loader_name = format!("{stem}.{}.js", name_hash(&js));
     let loader_sri = sri(&js);
     write(&cdn.join(&loader_name), &js)?;
     std::fs::remove_dir_all(&stage).map_err(|e| format!("cleaning {}: {e}", stage.display()))?;
+    Ok(((loader_name, loader_sri), (wasm_name, wasm_sri)))
+}
 
+/// `target/dist/cdn/`: the script-tag bundle of the full build (`<weavz-connect>`), the one
+/// of the panel build (also `<weavz-connections>`), and `manifest.json` naming both.
+fn cdn_files(dist: &Path, full: &Path, panel: &Path, version: &str) -> Result<(PathBuf, (String, String))> {
+    let cdn = dist.join("cdn");
+    let ((loader_name, loader_sri), (wasm_name, wasm_sri)) =
+        cdn_bundle(dist, &cdn, full, "weavz-connect", version)?;
+    let ((panel_loader, panel_loader_sri), (panel_wasm, panel_wasm_sri)) =
+        cdn_bundle(dist, &cdn, panel, "weavz-connect-panel", version)?;
     let manifest = format!(
-        "{{\n  \"version\": \"{version}\",\n  \"loader\": {{ \"file\": \"{loader_name}\", \"integrity\": \"{loader_sri}\" }},\n  \"wasm\": {{ \"file\": \"{wasm_name}\", \"integrity\": \"{wasm_sri}\" }}\n}}\n"
+        "{{\n  \"version\": \"{version}\",\n  \"loader\": {{ \"file\": \"{loader_name}\", \"integrity\": \"{loader_sri}\" }},\n  \"wasm\": {{ \"file\": \"{wasm_name}\", \"integrity\": \"{wasm_sri}\" }},\n  \"panel\": {{\n    \"loader\": {{ \"file\": \"{panel_loader}\", \"integrity\": \"{panel_loader_sri}\" }},\n    \"wasm\": {{ \"file\": \"{panel_wasm}\", \"integrity\": \"{panel_wasm_sri}\" }}\n  }}\n}}\n"
     );
     write(&cdn.join("manifest.json"), manifest)?;
     Ok((cdn, (loader_name, loader_sri)))
@@ -293,6 +311,9 @@ fn print_report(dist: &Dist) -> Result {
     println!("dist: script tag (serve target/dist/cdn/ with CORS, e.g. from a CDN):");
     println!(
         "dist:   <script type=\"module\" src=\"https://YOUR-CDN/weavz-connect/{name}\" integrity=\"{integrity}\" crossorigin=\"anonymous\"></script>"
+    );
+    println!(
+        "dist:   (with <weavz-connections>: the weavz-connect-panel.<hash>.js loader named in cdn/manifest.json, `panel`)"
     );
     Ok(())
 }
