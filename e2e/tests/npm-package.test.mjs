@@ -40,10 +40,11 @@ describe('npm package (packed tarball)', () => {
       }
       const full = await import('weavz-connect');
       const core = await import('weavz-connect/core');
+      const panel = await import('weavz-connect/panel');
       for (const name of ['window', 'document', 'customElements', 'location', 'self', 'HTMLElement']) delete globalThis[name];
       const err = await core.open({ integration: 'slack', tokenEndpoint: '/api/connect-token' }).then(() => null, (e) => e);
       console.log(JSON.stringify({
-        touched, full: Object.keys(full), core: Object.keys(core),
+        touched, full: Object.keys(full), core: Object.keys(core), panel: Object.keys(panel),
         ready: [full.isReady(), core.isReady()], flows: [full.activeFlows(), core.activeFlows()],
         version: full.version, code: err && err.code, retryable: err && err.retryable, message: err && err.message,
       }));
@@ -52,6 +53,7 @@ describe('npm package (packed tarball)', () => {
     assert.deepEqual(result.touched, [], 'no browser global read at import');
     assert.deepEqual(result.full, FULL_EXPORTS);
     assert.deepEqual(result.core, CORE_EXPORTS);
+    assert.deepEqual(result.panel, FULL_EXPORTS, 'the panel entry has the full API');
     assert.deepEqual(result.ready, [false, false]);
     assert.deepEqual(result.flows, [0, 0]);
     assert.equal(result.version, pkg.version);
@@ -67,6 +69,8 @@ describe('npm package (packed tarball)', () => {
     assert.equal(pkg.types, './index.d.ts');
     assert.deepEqual(pkg.exports['.'], { types: './index.d.ts', default: './index.js' });
     assert.deepEqual(pkg.exports['./core'], { types: './core.d.ts', default: './core.js' });
+    assert.deepEqual(pkg.exports['./panel'], { types: './panel.d.ts', default: './panel.js' });
+    assert.equal(pkg.exports['./panel.wasm'], './wasm/panel/weavz_connect_bg.wasm');
     assert.equal(pkg.exports['./full.wasm'], './wasm/full/weavz_connect_bg.wasm');
     assert.equal(pkg.exports['./core.wasm'], './wasm/core/weavz_connect_bg.wasm');
     assert.ok(Array.isArray(pkg.files) && pkg.files.length > 0);
@@ -74,12 +78,14 @@ describe('npm package (packed tarball)', () => {
     assert.equal(pkg.version, /\[package\][^[]*?\nversion = "([^"]+)"/.exec(cargo)[1], 'the crate version');
   });
 
-  it('ships the two builds, the declarations and nothing else', async () => {
+  it('ships the three builds, the declarations and nothing else', async () => {
     const listing = (await sh('tar', ['-tzf', await tarball()])).trim().split('\n').map((f) => f.replace(/^package\//, ''));
     const expected = [
-      'README.md', 'core.d.ts', 'core.js', 'index.d.ts', 'index.js', 'lib/api.js', 'package.json', 'types.d.ts',
+      'README.md', 'core.d.ts', 'core.js', 'index.d.ts', 'index.js', 'lib/api.js', 'package.json',
+      'panel.d.ts', 'panel.js', 'types.d.ts',
       'wasm/core/weavz_connect.js', 'wasm/core/weavz_connect_bg.wasm',
       'wasm/full/weavz_connect.js', 'wasm/full/weavz_connect_bg.wasm',
+      'wasm/panel/weavz_connect.js', 'wasm/panel/weavz_connect_bg.wasm',
     ];
     // The build bundles wasm-bindgen's inline snippets into the glue (no snippets/ left).
     assert.deepEqual(listing.sort(), expected);
@@ -125,6 +131,8 @@ describe('npm package (packed tarball)', () => {
       path.join(project, 'consumer.ts'),
       `import { defineElement, open, ready, type Connection, type ConnectError, type ErrorCode } from 'weavz-connect';
 import * as core from 'weavz-connect/core';
+import * as panel from 'weavz-connect/panel';
+import type { ConnectionsPanelAttributes } from 'weavz-connect/panel';
 
 export async function main(button: HTMLButtonElement): Promise<void> {
   await ready();
@@ -153,6 +161,15 @@ export async function main(button: HTMLButtonElement): Promise<void> {
   window.addEventListener('weavz:load-error', (e) => e.detail.message);
   void window.WeavzConnect?.open({ tokenEndpoint: '/t' });
   await defineElement();
+  await panel.defineElement();
+  const attrs: ConnectionsPanelAttributes = {
+    'token-endpoint': '/t', 'integrations-endpoint': '/i', 'connections-endpoint': '/c', theme: 'dark', locale: 'de',
+  };
+  const el = document.querySelector('weavz-connections');
+  for (const [k, v] of Object.entries(attrs)) el?.setAttribute(k, v);
+  // @ts-expect-error a required attribute is missing
+  const partial: ConnectionsPanelAttributes = { 'token-endpoint': '/t' };
+  void partial;
   // @ts-expect-error the headless core has no element
   void core.defineElement;
   // @ts-expect-error not an error code

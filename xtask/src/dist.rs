@@ -53,7 +53,7 @@ pub fn package(built: &Built) -> Result<Dist> {
     let core = built_dir(built, "core")?;
     let panel = built_dir(built, "panel")?;
     let version = crate_version()?;
-    let tarball = npm_package(&dir, &full, &core, &version)?;
+    let tarball = npm_package(&dir, &full, &core, &panel, &version)?;
     let (cdn, loader) = cdn_files(&dir, &full, &panel, &version)?;
     let krate = crate_package(&version)?;
     Ok(Dist {
@@ -116,17 +116,25 @@ fn copy_glue(from: &Path, to: &Path) -> Result {
 }
 
 /// `target/dist/npm/` and its `npm pack` tarball; returns the tarball.
-fn npm_package(dist: &Path, full: &Path, core: &Path, version: &str) -> Result<PathBuf> {
+fn npm_package(dist: &Path, full: &Path, core: &Path, panel: &Path, version: &str) -> Result<PathBuf> {
     let src = root().join("www/npm");
     let npm = dist.join("npm");
-    for file in ["package.json", "index.js", "core.js", "lib/api.js", "README.md"] {
+    for file in [
+        "package.json",
+        "index.js",
+        "core.js",
+        "panel.js",
+        "lib/api.js",
+        "README.md",
+    ] {
         copy_versioned(&src.join(file), &npm.join(file), version)?;
     }
-    for file in ["index.d.ts", "core.d.ts", "types.d.ts"] {
+    for file in ["index.d.ts", "core.d.ts", "panel.d.ts", "types.d.ts"] {
         copy_versioned(&src.join(file), &npm.join(file), version)?;
     }
     copy_glue(full, &npm.join("wasm/full"))?;
     copy_glue(core, &npm.join("wasm/core"))?;
+    copy_glue(panel, &npm.join("wasm/panel"))?;
     run(
         "npm pack (target/dist/npm)",
         Command::new("npm")
