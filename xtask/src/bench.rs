@@ -490,7 +490,9 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
         None => "—".to_owned(),
     };
     flow_row(&mut out, "3. flows (core: JS API; full: element)", &|f| {
-        f["flows"].to_string()
+        f["flows"]
+            .as_u64()
+            .map_or_else(|| "—".to_owned(), |n| n.to_string())
     });
     flow_row(&mut out, "   window.open inside the click task", &|f| {
         yes_no(&f["allInClickTask"])
