@@ -45,10 +45,24 @@ impl Lang {
     }
 }
 
-/// Keys of the texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum Key {
+/// Declares [`Key`] and [`Key::ALL`] from one list, so the two cannot drift apart.
+macro_rules! keys {
+    ($($key:ident),* $(,)?) => {
+        /// Keys of the texts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum Key {
+            $($key),*
+        }
+
+        impl Key {
+            /// Every key, in declaration order.
+            pub const ALL: &[Key] = &[$(Key::$key),*];
+        }
+    };
+}
+
+keys![
     Title,
     Create,
     PickerTitle,
@@ -92,7 +106,7 @@ pub enum Key {
     Categories,
     Unreachable,
     Unexpected,
-}
+];
 
 /// The text for `key` in `lang`.
 pub fn text(lang: Lang, key: Key) -> &'static str {
@@ -291,51 +305,7 @@ mod tests {
     #[test]
     fn every_text_is_translated_and_keeps_its_placeholders() {
         use Key::*;
-        let keys = [
-            Title,
-            Create,
-            PickerTitle,
-            Search,
-            SearchHint,
-            AllCategories,
-            Close,
-            NoMatch,
-            LoadingIntegrations,
-            IntegrationsFailed,
-            LoadingConnections,
-            ConnectionsFailed,
-            Retry,
-            Empty,
-            ColName,
-            ColIntegration,
-            ColType,
-            ColStatus,
-            ColCreated,
-            ColActions,
-            Disconnect,
-            ConfirmDisconnect,
-            Keep,
-            Disconnected,
-            DisconnectFailed,
-            Waiting,
-            Connected,
-            Cancel,
-            Cancelled,
-            Failed,
-            PopupBlocked,
-            WindowLost,
-            SessionExpired,
-            Timeout,
-            Network,
-            InvalidOptions,
-            Aborted,
-            Interrupted,
-            Confirming,
-            Continue,
-            Categories,
-            Unreachable,
-            Unexpected,
-        ];
+        let keys = Key::ALL.iter().copied();
         for key in keys {
             let en = text(Lang::En, key);
             for lang in ALL {

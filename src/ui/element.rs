@@ -194,6 +194,15 @@ fn mount_panel(host: HtmlElement) -> u32 {
             "theme must be light or dark (or absent: the system's).",
         );
     }
+    if let Some(tag) = attr(&host, "locale")
+        && crate::i18n::Lang::from_tag(&tag).is_none()
+    {
+        // Not an error (the browser's language is a good answer), but not silent either.
+        web_sys::console::warn_1(
+            &format!("weavz-connections: locale \"{tag}\" has no translation; using the browser's language (en, de, es).")
+                .into(),
+        );
+    }
     let (integrations, locale, end_user, token_params) = (
         attr(&host, "integrations"),
         attr(&host, "locale"),

@@ -244,26 +244,10 @@ pub fn ConnectionsPanel(
         });
     }
 
-    let name_of_now = move |integration: &str| -> String {
-        match catalog.get_untracked() {
-            Load::Ready(list) => list
-                .iter()
-                .find(|i| i.name == integration)
-                .map(|i| i.display_name.clone()),
-            _ => None,
-        }
-        .unwrap_or_else(|| super::display_name_of(integration))
-    };
-    let name_of = move |integration: &str| -> String {
-        match catalog.get() {
-            Load::Ready(list) => list
-                .iter()
-                .find(|i| i.name == integration)
-                .map(|i| i.display_name.clone()),
-            _ => None,
-        }
-        .unwrap_or_else(|| super::display_name_of(integration))
-    };
+    // The integration's name for people: from the catalog once loaded (`name_of` follows
+    // it reactively, `name_of_now` reads it once).
+    let name_of_now = move |integration: &str| catalog.with_untracked(|c| display_name(c, integration));
+    let name_of = move |integration: &str| catalog.with(|c| display_name(c, integration));
 
     // ---- the picker ----------------------------------------------------------------
     let open_picker = move |_| {
@@ -776,6 +760,18 @@ fn humanize(category: &str) -> String {
 
 thread_local! {
     static NEXT_PANEL: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+/// `integration`'s name for people: the catalog's, else one made from the key.
+fn display_name(catalog: &Load<Vec<Integration>, data::Failure>, integration: &str) -> String {
+    match catalog {
+        Load::Ready(list) => list
+            .iter()
+            .find(|i| i.name == integration)
+            .map(|i| i.display_name.clone()),
+        _ => None,
+    }
+    .unwrap_or_else(|| super::display_name_of(integration))
 }
 
 /// What the status region says when a flow ends (`key` names the integration, `name` is
