@@ -341,8 +341,8 @@ pub fn active_flows() -> usize {
     driver::active_flows()
 }
 
-/// Defines `window.WeavzConnect` (`open`, `resume`, `activeFlows`, `version`) and, in the build
-/// with the UI, the `<weavz-connect>` and `<weavz-connections>` elements, then picks up a
+/// Defines `window.WeavzConnect` (`open`, `resume`, `activeFlows`, `version`) and, in builds
+/// with feature `element`, `<weavz-connect>` (with `panel`, also `<weavz-connections>`), then picks up a
 /// redirect-mode flow coming back ([`resume`]). Safe to call more than once.
 #[wasm_bindgen]
 pub fn install() {
@@ -356,8 +356,10 @@ pub fn install() {
     let _ = Reflect::set(&api, &"activeFlows".into(), &active_fn);
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
     let _ = Reflect::set(&window, &"WeavzConnect".into(), &api);
-    #[cfg(feature = "ui")]
-    crate::ui::element::define();
+    #[cfg(feature = "element")]
+    crate::element::define();
+    #[cfg(feature = "panel")]
+    crate::ui::panel_element::define();
     // A redirect-mode flow coming back is picked up even if no element renders (a
     // hash-routed app showing another view): its events reach `document`. (Not through
     // `resume()`: a failure would be an unhandled promise rejection.)

@@ -50,6 +50,9 @@
 
 #[cfg(feature = "browser")]
 pub mod browser;
+pub mod button;
+#[cfg(feature = "element")]
+pub mod element;
 pub mod flow;
 pub mod i18n;
 #[cfg(feature = "js")]

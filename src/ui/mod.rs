@@ -1,4 +1,5 @@
-//! The Leptos UI: [`ConnectButton`] and the `<weavz-connect>` custom element built on it.
+//! The Leptos UI: [`ConnectButton`], and with feature `panel` [`ConnectionsPanel`] and its
+//! `<weavz-connections>` element. (`<weavz-connect>` is plain web-sys: [`crate::element`].)
 //!
 //! ```no_run
 //! use leptos::prelude::*;
@@ -21,9 +22,10 @@
 
 #[cfg(feature = "panel")]
 mod data;
-pub mod element;
 #[cfg(feature = "panel")]
 pub mod panel;
+#[cfg(feature = "panel")]
+pub mod panel_element;
 
 #[cfg(feature = "panel")]
 pub use panel::ConnectionsPanel;
@@ -38,33 +40,9 @@ use wasm_bindgen::JsValue;
 use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
 use crate::browser::events;
 use crate::browser::resume::{self, Resumed};
-use crate::flow::{Connection, ErrorCode, FlowError, Outcome, Progress};
+use crate::button::{ButtonState, Texts, actions};
+use crate::flow::{Connection, FlowError, Outcome};
 use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
-
-/// What the button shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UiState {
-    /// Nothing happened yet.
-    Idle,
-    /// A popup is open.
-    Waiting,
-    /// The popup reads closed but the session is still open: it may have lost its link to
-    /// this page (a provider's COOP). The flow waits for the session.
-    Detached,
-    /// A result arrived and is being confirmed with the session.
-    Confirming,
-    /// Redirect mode: the page is about to go to the connect page.
-    Redirecting,
-    /// Redirect mode: the page came back (reload, Back) without a result while the flow
-    /// is still open. The user can continue it or cancel.
-    Interrupted,
-    /// A connection was created.
-    Connected,
-    /// The user closed the popup.
-    Cancelled,
-    /// The flow failed.
-    Failed(FlowError),
-}
 
 /// Aborts the flow it holds when dropped (the component was unmounted). It first marks
 /// the component gone, so the abort report touches no disposed signal or callback.
@@ -87,21 +65,6 @@ impl Drop for AbortOnDrop {
             r.release(*subscription);
         }
     }
-}
-
-/// `google-sheets` → `Google Sheets`.
-pub fn display_name_of(integration: &str) -> String {
-    integration
-        .split(['-', '_'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A button that runs the hosted connect flow for one integration.
@@ -155,10 +118,8 @@ pub fn ConnectButton(
     #[prop(optional)]
     event_target: Option<web_sys::EventTarget>,
 ) -> impl IntoView {
-    let name = display_name
-        .get_untracked()
-        .unwrap_or_else(|| display_name_of(&integration));
-    let (state, set_state) = signal(UiState::Idle);
+    let texts = Texts::new(&integration, display_name.get_untracked(), label.get_untracked());
+    let (state, set_state) = signal(ButtonState::Idle);
     let current: StoredValue<Option<AbortOnDrop>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
 
@@ -196,7 +157,7 @@ pub fn ConnectButton(
         {
             // One flow per button: a second click brings its window forward (or, for an
             // interrupted redirect, goes back to the connect page).
-            if state.get_untracked() == UiState::Interrupted {
+            if state.get_untracked() == ButtonState::Interrupted {
                 if let Some(window) = web_sys::window() {
                     h.reopen(&window);
                 }
@@ -245,7 +206,7 @@ pub fn ConnectButton(
             fail(&target, set_state, on_error, err);
             return;
         }
-        set_state.set(UiState::Waiting);
+        set_state.set(ButtonState::Waiting);
         let alive = Rc::new(Cell::new(true));
         let observer = ui_observer(set_state, alive.clone(), on_connected, on_error, Some(target));
         let handle = driver::start(
@@ -284,81 +245,29 @@ pub fn ConnectButton(
         if let (Some(h), Some(window)) = (handle, web_sys::window())
             && !h.reopen(&window)
         {
-            set_state.try_set(UiState::Detached);
+            set_state.try_set(ButtonState::Detached);
         }
     };
-    let idle_label = label.get_untracked().unwrap_or_else(|| format!("Connect {name}"));
-    let button_name = name.clone();
-    let button_text = move || match state.get() {
-        UiState::Idle | UiState::Cancelled => idle_label.clone(),
-        UiState::Waiting | UiState::Detached | UiState::Confirming | UiState::Redirecting => {
-            format!("Waiting for {button_name}…")
-        }
-        UiState::Interrupted => format!("Continue connecting {button_name}"),
-        UiState::Connected => format!("Connect {button_name} again"),
-        // A click on it is a fresh gesture, which browsers let open a window.
-        UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => "Open connect window".to_owned(),
-        UiState::Failed(_) => "Try again".to_owned(),
-    };
-    let status_text = move || match state.get() {
-        UiState::Idle => String::new(),
-        UiState::Waiting => "Finish connecting in the popup window.".to_owned(),
-        UiState::Detached => {
-            "Finish connecting in the other window. Closed it? Reopen it, or cancel.".to_owned()
-        }
-        UiState::Confirming => format!("Confirming the connection to {name}…"),
-        UiState::Redirecting => format!("Opening the {name} connect page…"),
-        UiState::Interrupted => format!("Connecting to {name} was not finished. Continue, or cancel."),
-        UiState::Connected => format!("Connected to {name}."),
-        UiState::Cancelled => "Connecting was cancelled.".to_owned(),
-        UiState::Failed(e) if e.code == ErrorCode::PopupBlocked => {
-            "Your browser blocked the connect window. Use \u{201c}Open connect window\u{201d} to open it."
-                .to_owned()
-        }
-        UiState::Failed(e) => format!("Could not connect: {}", e.message),
-    };
-    let state_name = move || match state.get() {
-        UiState::Idle => "idle",
-        UiState::Waiting => "waiting",
-        UiState::Detached => "detached",
-        UiState::Confirming => "confirming",
-        UiState::Redirecting => "redirecting",
-        UiState::Interrupted => "interrupted",
-        UiState::Connected => "connected",
-        UiState::Cancelled => "cancelled",
-        UiState::Failed(_) => "error",
-    };
+    let status_texts = texts.clone();
+    let button_text = move || texts.button(&state.get());
+    let status_text = move || status_texts.status(&state.get());
+    let state_name = move || state.with(ButtonState::name);
     view! {
         <div class="weavz-connect" part="root" node_ref=root data-state=state_name>
             <button type="button" part="button" class="weavz-connect__button" on:click=on_click
-                aria-busy=move || {
-                    matches!(
-                        state.get(),
-                        UiState::Waiting | UiState::Detached | UiState::Confirming | UiState::Redirecting
-                    )
-                    .to_string()
-                }>
+                aria-busy=move || state.with(ButtonState::busy).to_string()>
                 {button_text}
             </button>
             <p part="status" class="weavz-connect__status" role="status" aria-live="polite">{status_text}</p>
-            <Show when=move || {
-                matches!(
-                    state.get(),
-                    UiState::Waiting
-                        | UiState::Detached
-                        | UiState::Confirming
-                        | UiState::Redirecting
-                        | UiState::Interrupted
-                )
-            }>
+            <Show when=move || state.with(ButtonState::shows_actions)>
                 <div class="weavz-connect__actions" part="actions">
-                    <Show when=move || state.get() == UiState::Detached>
+                    <Show when=move || state.with(ButtonState::shows_reopen)>
                         <button type="button" part="reopen" class="weavz-connect__secondary" on:click=on_reopen>
-                            "Reopen window"
+                            {actions::REOPEN}
                         </button>
                     </Show>
                     <button type="button" part="cancel" class="weavz-connect__secondary" on:click=on_cancel>
-                        "Cancel"
+                        {actions::CANCEL}
                     </button>
                 </div>
             </Show>
@@ -370,7 +279,7 @@ pub fn ConnectButton(
 /// component lives) and dispatches the DOM events on `dispatch_to` (none for resumed
 /// flows, whose events go to `window`).
 fn ui_observer(
-    set_state: WriteSignal<UiState>,
+    set_state: WriteSignal<ButtonState>,
     alive: Rc<Cell<bool>>,
     on_connected: Option<Callback<Connection>>,
     on_error: Option<Callback<FlowError>>,
@@ -379,17 +288,7 @@ fn ui_observer(
     Rc::new(move |flow_id: &str, report: Report<'_>| match report {
         Report::Progress(p) => {
             if alive.get() {
-                let next = match p {
-                    Progress::PopupOpened => Some(UiState::Waiting),
-                    Progress::WindowDetached => Some(UiState::Detached),
-                    Progress::Confirming => Some(UiState::Confirming),
-                    Progress::Redirecting => Some(UiState::Redirecting),
-                    // Picked up again: checking with the session until it says otherwise.
-                    Progress::Resumed => Some(UiState::Confirming),
-                    Progress::Interrupted => Some(UiState::Interrupted),
-                    Progress::HandledElsewhere => Some(UiState::Idle),
-                    _ => None,
-                };
+                let next = ButtonState::after_progress(p);
                 if let Some(next) = next {
                     set_state.try_set(next);
                 }
@@ -406,19 +305,14 @@ fn ui_observer(
         Report::Finished(outcome) => {
             // After unmount only the DOM event goes out: signals and callbacks are gone.
             if alive.get() {
+                set_state.try_set(ButtonState::after_outcome(outcome));
                 match outcome {
                     Outcome::Connected(c) => {
-                        set_state.try_set(UiState::Connected);
                         if let Some(cb) = on_connected {
                             cb.try_run(c.clone());
                         }
                     }
                     Outcome::Failed(e) => {
-                        set_state.try_set(if e.code == ErrorCode::UserCancelled {
-                            UiState::Cancelled
-                        } else {
-                            UiState::Failed(e.clone())
-                        });
                         if let Some(cb) = on_error {
                             cb.try_run(e.clone());
                         }
@@ -435,11 +329,11 @@ fn ui_observer(
 
 fn fail(
     target: &web_sys::EventTarget,
-    set_state: WriteSignal<UiState>,
+    set_state: WriteSignal<ButtonState>,
     on_error: Option<Callback<FlowError>>,
     err: FlowError,
 ) {
-    set_state.set(UiState::Failed(err.clone()));
+    set_state.set(ButtonState::Failed(err.clone()));
     if let Some(cb) = on_error {
         cb.run(err.clone());
     }

@@ -771,7 +771,7 @@ fn display_name(catalog: &Load<Vec<Integration>, data::Failure>, integration: &s
             .map(|i| i.display_name.clone()),
         _ => None,
     }
-    .unwrap_or_else(|| super::display_name_of(integration))
+    .unwrap_or_else(|| crate::button::display_name_of(integration))
 }
 
 /// What the status region says when a flow ends (`key` names the integration, `name` is

@@ -230,7 +230,7 @@ fn test() -> Result {
         ),
     )?;
     ensure_wasm_target()?;
-    for features in ["js", "js,ui", "js,ui,panel"] {
+    for features in ["js", "js,element", "js,ui", "js,panel"] {
         step(
             &format!("wasm clippy ({features})"),
             run(
@@ -266,14 +266,14 @@ fn test() -> Result {
     step(
         "doc tests with the UI (README snippets)",
         run(
-            "cargo test --doc with features js,ui,panel",
+            "cargo test --doc with features js,element,ui,panel",
             cargo()
                 .args([
                     "test",
                     "-p",
                     "weavz-connect",
                     "--features",
-                    "js,ui,panel",
+                    "js,element,ui,panel",
                     "--doc",
                 ])
                 .current_dir(&root),
@@ -607,8 +607,8 @@ pub fn build() -> Result<Built> {
     ensure_wasm_bindgen()?;
     let tools = tools()?;
     let core = build_package("core", "js", &tools)?;
-    let full = build_package("full", "js,ui", &tools)?;
-    let panel = build_package("panel", "js,ui,panel", &tools)?;
+    let full = build_package("full", "js,element", &tools)?;
+    let panel = build_package("panel", "js,panel", &tools)?;
     // The demo shows the panel too.
     let demo = build_demo(&panel)?;
     Ok(Built {
