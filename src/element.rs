@@ -403,20 +403,33 @@ impl Button {
             .button
             .set_attribute("aria-busy", if state.busy() { "true" } else { "false" });
         self.status.set_text_content(Some(&self.texts.status(&state)));
-        // Shown actions are in the tree, hidden ones are not (as in `ConnectButton`).
-        if state.shows_reopen() {
+        // Shown actions are in the tree, hidden ones are not (as in `ConnectButton`). A
+        // node in place is not touched: moving it would take the focus away.
+        if !state.shows_reopen() {
+            self.keep_focus_off(&self.reopen);
+            self.reopen.remove();
+        } else if self.reopen.parent_node().is_none() {
             let _ = self
                 .actions
                 .insert_before(&self.reopen, self.actions.first_child().as_ref());
-        } else {
-            self.reopen.remove();
         }
-        if state.shows_actions() {
-            if self.actions.parent_node().is_none() {
-                let _ = self.root.append_child(&self.actions);
-            }
-        } else {
+        if !state.shows_actions() {
+            self.keep_focus_off(&self.actions);
             self.actions.remove();
+        } else if self.actions.parent_node().is_none() {
+            let _ = self.root.append_child(&self.actions);
+        }
+    }
+
+    /// Before `leaving` is taken out of the tree: if the keyboard focus is in it (the user
+    /// pressed Cancel), it moves to the main button instead of falling to the page.
+    fn keep_focus_off(&self, leaving: &Element) {
+        let focused = self.host.shadow_root().and_then(|s| s.active_element());
+        if leaving.parent_node().is_some()
+            && focused.is_some_and(|f| leaving.contains(Some(&f)))
+            && let Some(button) = self.button.dyn_ref::<HtmlElement>()
+        {
+            let _ = button.focus();
         }
     }
 

@@ -9,13 +9,15 @@
 //!
 //! - [`protocol`]: wire types (shared with the local sandbox, `weavz-sandbox`);
 //! - [`flow`]: the connect flow as a pure state machine, no browser needed;
+//! - [`button`]: what a connect button shows in each state (pure, shared by both buttons);
 //! - [`i18n`]: the panel's texts in English, German and Spanish;
 //! - `browser` (feature `browser`): web-sys adapters that run a flow in a page;
-//! - `ui` (feature `ui`): the Leptos `ConnectButton` and the `<weavz-connect>` element;
-//!   with feature `panel` also `ConnectionsPanel` and `<weavz-connections>`;
-//! - `js` (feature `js`): the JavaScript API, `WeavzConnect.open()`.
+//! - `js` (feature `js`): the JavaScript API, `WeavzConnect.open()`;
+//! - `element` (feature `element`): the `<weavz-connect>` element, plain web-sys;
+//! - `ui` (feature `ui`): the Leptos `ConnectButton`; with feature `panel` also
+//!   `ConnectionsPanel` and `<weavz-connections>`.
 //!
-//! The headless core (`js` without `ui`) builds without Leptos.
+//! Only `ui` and `panel` use Leptos: the JS API and `<weavz-connect>` build without it.
 //!
 //! # Features
 //!
@@ -23,10 +25,11 @@
 //! |---|---|---|
 //! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
 //! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
-//! | `ui` | the Leptos `ConnectButton` and the `<weavz-connect>` element | `js`, Leptos 0.8 (CSR) |
-//! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui` |
+//! | `element` | the `<weavz-connect>` element (plain web-sys) | `js` |
+//! | `ui` | the Leptos `ConnectButton` | `js`, Leptos 0.8 (CSR) |
+//! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui`, `element` |
 //!
-//! With `default-features = false` only [`flow`] and [`protocol`] remain: no browser and no
+//! With `default-features = false` only [`flow`], [`button`], [`i18n`] and [`protocol`] remain: no browser and no
 //! WebAssembly needed (the sandbox uses them so). In a Leptos app:
 //!
 //! ```toml

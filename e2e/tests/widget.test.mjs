@@ -263,6 +263,32 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
+    it('keyboard only: Enter opens the window, Tab + Enter on Cancel ends it; the focus returns to the button', async () => {
+      const page = await demoPage();
+      const el = 'weavz-connect[integration="google-sheets"]';
+      await (await button(page, 'google-sheets')).focus();
+      const popupPromise = nextPopup(page);
+      await page.keyboard.press('Enter');
+      const popup = await popupPromise;
+      await popup.waitForSelector('button[value="approve"]');
+      await page.bringToFront();
+      await page.waitForFunction((sel) => document.querySelector(sel).shadowRoot.querySelector('[part=cancel]'), {}, el);
+      await page.keyboard.press('Tab');
+      const focusedPart = () =>
+        page.evaluate((sel) => {
+          const active = document.querySelector(sel).shadowRoot.activeElement;
+          return active && active.getAttribute('part');
+        }, el);
+      assert.equal(await focusedPart(), 'cancel', 'Tab moves from the button to Cancel');
+      await page.keyboard.press('Enter');
+      const event = await terminal(page, 'google-sheets');
+      assert.equal(event.detail.code, 'user_cancelled');
+      await until(page, (sel) => !document.querySelector(sel).shadowRoot.querySelector('[part=actions]'), el);
+      assert.equal(await focusedPart(), 'button', 'the focus did not fall to the page');
+      await closed(popup);
+      await done(page);
+    });
+
     for (const [title, knobs] of [
       ['the provider sends COOP same-origin (popup posts)', { providerCoop: true }],
       ['the provider sends COOP and the hosted page never posts', { providerCoop: true, postMessage: 'none' }],

@@ -72,7 +72,29 @@ impl Drop for AbortOnDrop {
 /// It opens the popup inside the click, shows the flow's state in text that screen readers
 /// announce (a `role="status"` region), and dispatches the widget's DOM events
 /// (`weavz:connection-created`, `weavz:connect-error`, `weavz:connect-cancelled`,
-/// `weavz:connect-event`) from its root element, or from `event_target` when given.
+/// `weavz:connect-event`) from its root element, or from `event_target` when given. Its
+/// states and texts are [`crate::button`]'s, the same as `<weavz-connect>`'s.
+///
+/// ```no_run
+/// use leptos::prelude::*;
+/// use weavz_connect::flow::FlowError;
+/// use weavz_connect::ui::ConnectButton;
+///
+/// #[component]
+/// fn AddGitHub() -> impl IntoView {
+///     view! {
+///         <ConnectButton
+///             integration="github"
+///             label="Add GitHub"
+///             token_endpoint="/api/connect-token"
+///             session_endpoint="/api/connect-session"
+///             // Redirect instead of a popup on small touch screens or when blocked.
+///             mode="auto"
+///             on_error=Callback::new(|e: FlowError| leptos::logging::warn!("{}: {}", e.code.as_str(), e.message))
+///         />
+///     }
+/// }
+/// ```
 #[component]
 pub fn ConnectButton(
     /// The integration's name, e.g. `slack`.

@@ -39,9 +39,6 @@ const ANCHORS: &[Anchor] = &[
     },
 ];
 
-/// The issue's targets, gzip bytes of WASM + glue (1 KB = 1000 B).
-const TARGETS: &[(&str, usize)] = &[("core", 12_000), ("full", 60_000)];
-
 struct Artifact {
     name: String,
     version: String,
@@ -214,7 +211,7 @@ pub fn bench() -> Result {
             "total": sizes_json(a.total),
             "files": a.files.iter().map(|(f, s)| json!({"file": f, "sizes": sizes_json(*s)})).collect::<Vec<_>>(),
             "budgetGzip": budgets.iter().find(|(n, _)| *n == a.name).map(|(_, b)| *b),
-            "targetGzip": TARGETS.iter().find(|(n, _)| *n == a.name).map(|(_, b)| *b),
+            "targetGzip": crate::size::TARGETS.iter().find(|(n, _)| *n == a.name).map(|(_, b)| *b),
         })
     };
     let report = json!({
@@ -438,7 +435,10 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
         budgets.iter().find(|(b, _)| b == n).map(|(_, v)| *v)
     });
     limit_row(&mut out, "   gzip target, issue 7 (B)", &|n| {
-        TARGETS.iter().find(|(b, _)| *b == n).map(|(_, v)| *v)
+        crate::size::TARGETS
+            .iter()
+            .find(|(b, _)| *b == n)
+            .map(|(_, v)| *v)
     });
     for (anchor, slug) in anchors {
         row(&mut out, &format!("   gzip ÷ {slug}"), &|c| {
