@@ -230,7 +230,7 @@ fn test() -> Result {
         ),
     )?;
     ensure_wasm_target()?;
-    for features in ["js", "js,element", "js,ui", "js,panel"] {
+    for features in ["js", "js,element,small-alloc", "js,ui", "js,panel"] {
         step(
             &format!("wasm clippy ({features})"),
             run(
@@ -606,8 +606,8 @@ pub fn build() -> Result<Built> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     let tools = tools()?;
-    let core = build_package("core", "js", &tools)?;
-    let full = build_package("full", "js,element", &tools)?;
+    let core = build_package("core", "js,small-alloc", &tools)?;
+    let full = build_package("full", "js,element,small-alloc", &tools)?;
     let panel = build_package("panel", "js,panel", &tools)?;
     // The demo shows the panel too.
     let demo = build_demo(&panel)?;
