@@ -442,7 +442,7 @@ fn emit_progress(target: &web_sys::EventTarget, on_event: Option<&Function>, det
 /// // At page load, in a page that uses redirect mode:
 /// wasm_bindgen_futures::spawn_local(async {
 ///     match wasm_bindgen_futures::JsFuture::from(resume()).await {
-///         Ok(c) if c.is_null() => { /* nothing was pending */ }
+///         Ok(c) if c.is_null() => {} // nothing was pending
 ///         Ok(c) => web_sys::console::log_2(&"came back connected".into(), &c),
 ///         Err(error) => web_sys::console::warn_1(&error),
 ///     }

@@ -49,6 +49,7 @@ impl std::fmt::Display for Finding {
 }
 
 const NO_EXAMPLE: &str = "no Rust code block in its docs";
+const JSDOC_END: &str = "`*/` in the docs of a #[wasm_bindgen] export ends the JSDoc comment of the JS glue";
 const IGNORED: &str = "an `ignore` code block (use `no_run` for code that cannot run natively)";
 
 /// The `xtask test` step: fails listing every public item of `src/` without an example.
@@ -133,6 +134,22 @@ impl Scanner {
         });
     }
 
+    /// Checks one item: an example, and (for a `#[wasm_bindgen]` export) no `*/` in its
+    /// docs, which wasm-bindgen copies into a `/** … */` comment of the JS glue.
+    fn item(&mut self, file: &Path, path: &[String], name: &str, attrs: &[Attribute]) {
+        self.report(file, path, name, docs(attrs, file));
+        let exported = attrs.iter().any(|a| a.path().is_ident("wasm_bindgen"));
+        if exported && doc_text(attrs, file).contains("*/") {
+            let mut item = path.to_vec();
+            item.push(name.to_owned());
+            self.findings.push(Finding {
+                file: self.rel(file),
+                item: item.join("::"),
+                problem: JSDOC_END,
+            });
+        }
+    }
+
     /// `file` holds `items`; `dir` is where its child module files live; `path` names the
     /// module from the crate root.
     fn items(&mut self, items: &[Item], file: &Path, dir: &Path, path: &[String]) -> Result {
@@ -177,13 +194,13 @@ impl Scanner {
                             _ => continue,
                         };
                         if is_pub(vis) {
-                            self.report(file, &owner_path, &name, docs(attrs, file));
+                            self.item(file, &owner_path, &name, attrs);
                         }
                     }
                 }
                 Item::Trait(t) if is_pub(&t.vis) => {
                     let name = t.ident.to_string();
-                    self.report(file, path, &name, docs(&t.attrs, file));
+                    self.item(file, path, &name, &t.attrs);
                     let mut owner_path = path.to_vec();
                     owner_path.push(name);
                     for it in &t.items {
@@ -193,7 +210,7 @@ impl Scanner {
                             TraitItem::Type(t) => (&t.attrs, t.ident.to_string()),
                             _ => continue,
                         };
-                        self.report(file, &owner_path, &name, docs(attrs, file));
+                        self.item(file, &owner_path, &name, attrs);
                     }
                 }
                 Item::ForeignMod(fm) => {
@@ -205,7 +222,7 @@ impl Scanner {
                             _ => continue,
                         };
                         if is_pub(vis) {
-                            self.report(file, path, &name, docs(attrs, file));
+                            self.item(file, path, &name, attrs);
                         }
                     }
                 }
@@ -230,7 +247,7 @@ impl Scanner {
                         _ => continue,
                     };
                     if is_pub(vis) {
-                        self.report(file, path, &name, docs(attrs, file));
+                        self.item(file, path, &name, attrs);
                     }
                 }
             }
@@ -297,6 +314,11 @@ impl Docs {
 /// The code blocks of the `doc` attributes among `attrs` (`///`, `//!`, `#[doc = "…"]` and
 /// `#[doc = include_str!("…")]`, read relative to `file`).
 fn docs(attrs: &[Attribute], file: &Path) -> Docs {
+    code_blocks(&doc_text(attrs, file))
+}
+
+/// The text of the `doc` attributes among `attrs`.
+fn doc_text(attrs: &[Attribute], file: &Path) -> String {
     let mut text = String::new();
     for attr in attrs {
         if !attr.path().is_ident("doc") {
@@ -322,7 +344,7 @@ fn docs(attrs: &[Attribute], file: &Path) -> Docs {
             _ => {}
         }
     }
-    code_blocks(&text)
+    text
 }
 
 /// Classifies the fenced (```` ``` ````) code blocks of a doc text.
@@ -557,6 +579,26 @@ decl![A, B];
             missing(&[("lib.rs", lib), ("m.rs", m)]),
             ["m.rs: m::Key", "m.rs: m::Key::first"]
         );
+    }
+
+    #[test]
+    fn a_comment_end_in_the_docs_of_a_wasm_bindgen_export_is_reported() {
+        let lib = r#"
+/// ```
+/// let _ = 1; /* fine: not exported */
+/// ```
+pub fn plain() {}
+/// ```
+/// let _ = 1; /* breaks the glue */
+/// ```
+#[wasm_bindgen(js_name = open)]
+pub fn open() {}
+"#;
+        let dir = crate_with(&[("lib.rs", lib)]);
+        let found = scan(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].item.as_str(), found[0].problem), ("open", JSDOC_END));
     }
 
     #[test]
