@@ -486,7 +486,7 @@ pub fn active_flows() -> usize {
 
 /// Defines `window.WeavzConnect` (`open`, `resume`, `activeFlows`, `version`) and, in the build
 /// with the UI, the `<weavz-connect>` and `<weavz-connections>` elements, then picks up a
-/// redirect-mode flow coming back ([`resume`]). Safe to call more than once.
+/// redirect-mode flow coming back ([`resume()`]). Safe to call more than once.
 ///
 /// # Examples
 ///
