@@ -18,6 +18,19 @@
 use crate::flow::{ErrorCode, FlowError, Outcome, Progress};
 
 /// What the button shows.
+///
+/// ```
+/// use weavz_connect::button::ButtonState;
+/// use weavz_connect::flow::Progress;
+///
+/// // A popup opened, then its window seemed lost (a provider's COOP): Reopen is offered.
+/// let mut state = ButtonState::Idle;
+/// for p in [Progress::PopupOpened, Progress::WindowDetached] {
+///     state = ButtonState::after_progress(p).unwrap_or(state);
+/// }
+/// assert_eq!(state, ButtonState::Detached);
+/// assert!(state.shows_reopen() && state.busy());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ButtonState {
     /// Nothing happened yet.
@@ -170,6 +183,13 @@ pub fn display_name_of(integration: &str) -> String {
 }
 
 /// The texts of one button: its integration's display name and the idle label.
+///
+/// ```
+/// use weavz_connect::button::{ButtonState, Texts};
+/// let texts = Texts::new("hubspot", Some("HubSpot".into()), None);
+/// assert_eq!(texts.button(&ButtonState::Idle), "Connect HubSpot");
+/// assert_eq!(texts.status(&ButtonState::Redirecting), "Opening the HubSpot connect page…");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Texts {
     name: String,
@@ -253,6 +273,11 @@ impl Texts {
 }
 
 /// The secondary actions' texts.
+///
+/// ```
+/// use weavz_connect::button::actions;
+/// assert_ne!(actions::REOPEN, actions::CANCEL);
+/// ```
 pub mod actions {
     /// The text of the action that brings a lost connect window back.
     ///

@@ -26,9 +26,35 @@
 use crate::protocol::{PollResponse, Rejection, ResultMessage, ResultOutcome, SessionStatus};
 
 /// Milliseconds on any monotonic-enough clock (the driver uses `Date.now()`).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{FlowConfig, Millis};
+///
+/// let grace: Millis = 1_500.0;
+/// let cfg = FlowConfig { close_grace_ms: grace, ..FlowConfig::default() };
+/// assert_eq!(cfg.close_grace_ms, 1_500.0);
+/// ```
 pub type Millis = f64;
 
 /// Tunables of one flow.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::FlowConfig;
+///
+/// // Confirm results through the host's session endpoint and give up after a minute.
+/// let cfg = FlowConfig {
+///     confirm_with_session: true,
+///     timeout_ms: Some(60_000.0),
+///     ..FlowConfig::default()
+/// };
+/// assert_eq!(cfg.close_grace_ms, 3_000.0);
+/// assert_eq!(cfg.poll_interval_ms, 1_000.0);
+/// assert!(!cfg.redirect);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowConfig {
     /// After the popup is seen closed, how long to wait for a late message or a
@@ -65,6 +91,17 @@ impl Default for FlowConfig {
 }
 
 /// Where the popup goes: the hosted connect page and what is known about its token.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::Target;
+///
+/// let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+/// assert_eq!(target.origin, "https://platform.weavz.io");
+/// assert_eq!(target.token.as_deref(), Some("cst_1"));
+/// assert_eq!(target.expires_at, None);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     /// The `connectUrl`.
@@ -78,6 +115,16 @@ pub struct Target {
 }
 
 /// The prefix of end-user portal tokens (`/connect/portal?token=eut_…`).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{PORTAL_TOKEN_PREFIX, Target};
+///
+/// let portal = Target::new("https://platform.weavz.io/connect/portal?token=eut_7").unwrap();
+/// assert!(portal.token.as_deref().unwrap().starts_with(PORTAL_TOKEN_PREFIX));
+/// assert!(!portal.has_session());
+/// ```
 pub const PORTAL_TOKEN_PREFIX: &str = "eut_";
 
 impl Target {
@@ -85,6 +132,19 @@ impl Target {
     /// end-user portal token (`eut_…`) does not: the portal can make several connections
     /// and Weavz documents no poll for it, so its result message (exact origin, own popup,
     /// valid shape) is the outcome.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::Target;
+    ///
+    /// let session = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+    /// let portal = Target::new("https://platform.weavz.io/connect/portal?token=eut_1").unwrap();
+    /// let no_token = Target::new("https://platform.weavz.io/connect").unwrap();
+    /// assert!(session.has_session());
+    /// assert!(!portal.has_session());
+    /// assert!(!no_token.has_session());
+    /// ```
     pub fn has_session(&self) -> bool {
         self.token
             .as_deref()
@@ -93,6 +153,21 @@ impl Target {
 
     /// A target from a connect URL; the token is read from its `token` query parameter.
     /// `None` unless the URL is absolute `http` or `https`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::Target;
+    ///
+    /// let target = Target::new("https://Platform.Weavz.io:443/connect?token=cst_1#top").unwrap();
+    /// assert_eq!(target.origin, "https://platform.weavz.io");
+    /// assert_eq!(target.token.as_deref(), Some("cst_1"));
+    /// // The URL is kept as given.
+    /// assert_eq!(target.connect_url, "https://Platform.Weavz.io:443/connect?token=cst_1#top");
+    ///
+    /// assert_eq!(Target::new("/connect?token=cst_1"), None);
+    /// assert_eq!(Target::new("javascript:alert(1)"), None);
+    /// ```
     pub fn new(connect_url: &str) -> Option<Target> {
         let origin = origin_of(connect_url)?;
         let token = query_param(connect_url, "token");
@@ -107,6 +182,19 @@ impl Target {
 
 /// The normalised origin of an absolute http(s) URL: lowercase scheme and host, default
 /// port dropped. `None` for anything else (relative URLs, `javascript:`, `data:`, …).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::origin_of;
+///
+/// assert_eq!(origin_of("HTTPS://Example.COM:443/a?b=1").as_deref(), Some("https://example.com"));
+/// assert_eq!(origin_of("http://127.0.0.1:8081/connect").as_deref(), Some("http://127.0.0.1:8081"));
+/// assert_eq!(origin_of("http://[::1]:80/").as_deref(), Some("http://[::1]"));
+/// assert_eq!(origin_of("/connect"), None);
+/// assert_eq!(origin_of("data:text/html,hi"), None);
+/// assert_eq!(origin_of("https://user@example.com/"), None);
+/// ```
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
@@ -163,6 +251,16 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// The closed set of error codes a flow can end with.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::ErrorCode;
+///
+/// let code = ErrorCode::PopupBlocked;
+/// assert_eq!(code.as_str(), "popup_blocked");
+/// assert!(code.retryable());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// `window.open` returned nothing or a closed window.
@@ -187,6 +285,16 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The wire name, e.g. `popup_blocked`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::UserCancelled.as_str(), "user_cancelled");
+    /// assert_eq!(ErrorCode::SessionExpired.as_str(), "session_expired");
+    /// assert_eq!(ErrorCode::InvalidOptions.as_str(), "invalid_options");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::PopupBlocked => "popup_blocked",
@@ -202,12 +310,38 @@ impl ErrorCode {
     }
 
     /// Whether trying again (a new flow) may succeed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::ErrorCode;
+    ///
+    /// assert!(ErrorCode::Network.retryable());
+    /// assert!(ErrorCode::UserCancelled.retryable());
+    /// // Retrying the same options, or after the host aborted, cannot help.
+    /// assert!(!ErrorCode::InvalidOptions.retryable());
+    /// assert!(!ErrorCode::Aborted.retryable());
+    /// ```
     pub fn retryable(self) -> bool {
         !matches!(self, ErrorCode::InvalidOptions | ErrorCode::Aborted)
     }
 }
 
 /// How a flow failed: code, message for people, and whether a retry may help.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{ErrorCode, FlowError};
+///
+/// // A network error that retrying would not fix (the endpoint is misconfigured).
+/// let err = FlowError {
+///     code: ErrorCode::Network,
+///     message: "The session endpoint answered unexpectedly: 404".into(),
+///     retryable: false,
+/// };
+/// assert_ne!(err.retryable, err.code.retryable());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowError {
     /// Machine code.
@@ -220,6 +354,18 @@ pub struct FlowError {
 
 impl FlowError {
     /// An error with the code's default retryability.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{ErrorCode, FlowError};
+    ///
+    /// let err = FlowError::new(ErrorCode::Timeout, "Connecting took too long.");
+    /// assert_eq!(err.code, ErrorCode::Timeout);
+    /// assert_eq!(err.message, "Connecting took too long.");
+    /// assert!(err.retryable);
+    /// assert!(!FlowError::new(ErrorCode::Aborted, "aborted").retryable);
+    /// ```
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         FlowError {
             code,
@@ -230,6 +376,30 @@ impl FlowError {
 }
 
 /// A created connection, as the flow learned it.
+///
+/// # Examples
+///
+/// Without a session endpoint, the result message is the outcome:
+///
+/// ```
+/// use weavz_connect::flow::{Effect, Flow, FlowConfig, Input, Outcome, Target};
+/// use weavz_connect::protocol::ResultMessage;
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// flow.handle(0.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+/// let effects = flow.handle(1.0, Input::Message {
+///     origin: "https://platform.weavz.io".into(),
+///     from_popup: true,
+///     payload: Ok(ResultMessage::success("conn_1", "slack", "user-42")),
+/// });
+/// let Some(Effect::Finish(Outcome::Connected(connection))) = effects.last() else {
+///     panic!("not connected: {effects:?}");
+/// };
+/// assert_eq!(connection.connection_id, "conn_1");
+/// assert_eq!(connection.integration_name, "slack");
+/// assert_eq!(connection.external_id, "user-42");
+/// assert_eq!(connection.session, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     /// The connection's id.
@@ -245,6 +415,19 @@ pub struct Connection {
 }
 
 /// How a flow ended.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{Effect, ErrorCode, Flow, FlowConfig, Input, Outcome};
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// let effects = flow.handle(0.0, Input::PopupBlocked);
+/// match &effects[..] {
+///     [Effect::Finish(Outcome::Failed(err))] => assert_eq!(err.code, ErrorCode::PopupBlocked),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
 // One per flow, moved a handful of times: boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,6 +439,31 @@ pub enum Outcome {
 }
 
 /// What a poll of the session endpoint produced.
+///
+/// # Examples
+///
+/// With a session endpoint, a result message is confirmed by a poll; the driver feeds its
+/// answer back:
+///
+/// ```
+/// use weavz_connect::flow::{Effect, ErrorCode, Flow, FlowConfig, Input, Outcome, PollResult, Target};
+/// use weavz_connect::protocol::ResultMessage;
+///
+/// let mut flow = Flow::new(FlowConfig { confirm_with_session: true, ..FlowConfig::default() });
+/// flow.handle(0.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+/// let effects = flow.handle(1.0, Input::Message {
+///     origin: "https://platform.weavz.io".into(),
+///     from_popup: true,
+///     payload: Ok(ResultMessage::success("conn_1", "slack", "user-42")),
+/// });
+/// assert!(effects.contains(&Effect::Poll("cst_1".into())));
+///
+/// let effects = flow.handle(2.0, Input::Poll(PollResult::InvalidToken));
+/// assert!(matches!(
+///     effects.last(),
+///     Some(Effect::Finish(Outcome::Failed(e))) if e.code == ErrorCode::SessionExpired
+/// ));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum PollResult {
     /// 200 with a valid body.
@@ -275,6 +483,23 @@ pub enum PollResult {
 }
 
 /// Inputs the driver feeds to the flow.
+///
+/// # Examples
+///
+/// A popup closed before the connect page loaded ends the flow as cancelled:
+///
+/// ```
+/// use weavz_connect::flow::{Effect, ErrorCode, Flow, FlowConfig, Input, Outcome, Progress};
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// flow.handle(0.0, Input::PopupOpened);
+/// let effects = flow.handle(5.0, Input::PopupClosed);
+/// assert_eq!(effects[0], Effect::Progress(Progress::PopupClosed));
+/// assert!(matches!(
+///     &effects[1],
+///     Effect::Finish(Outcome::Failed(e)) if e.code == ErrorCode::UserCancelled
+/// ));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// `window.open` gave a live window.
@@ -333,6 +558,15 @@ pub enum Input {
 }
 
 /// Named steps of the progress stream (`weavz:connect-event`).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{Effect, Flow, FlowConfig, Input, Progress};
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// assert_eq!(flow.handle(0.0, Input::PopupOpened), [Effect::Progress(Progress::PopupOpened)]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
     /// The popup opened.
@@ -363,6 +597,15 @@ pub enum Progress {
 
 impl Progress {
     /// Wire name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::Progress;
+    ///
+    /// assert_eq!(Progress::ConnectPageOpened.as_str(), "connect_page_opened");
+    /// assert_eq!(Progress::WindowDetached.as_str(), "window_closed_or_lost");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Progress::PopupOpened => "popup_opened",
@@ -380,6 +623,23 @@ impl Progress {
 }
 
 /// Things the flow noticed and ignored, for the debug stream.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{Effect, Flow, FlowConfig, Input, Note, Target};
+/// use weavz_connect::protocol::ResultMessage;
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// flow.handle(0.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+/// let effects = flow.handle(1.0, Input::Message {
+///     origin: "https://evil.example".into(),
+///     from_popup: true,
+///     payload: Ok(ResultMessage::success("conn_1", "slack", "user-42")),
+/// });
+/// assert_eq!(effects, [Effect::Debug(Note::RejectedOrigin("https://evil.example".into()))]);
+/// assert!(!flow.is_done());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
     /// A message from an origin other than the connect page's.
@@ -402,6 +662,15 @@ pub enum Note {
 
 impl Note {
     /// Wire name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::Note;
+    ///
+    /// assert_eq!(Note::RejectedSource.as_str(), "rejected_source");
+    /// assert_eq!(Note::PollRetry("HTTP 503".into()).as_str(), "poll_retry");
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Note::RejectedOrigin(_) => "rejected_origin",
@@ -417,6 +686,18 @@ impl Note {
 }
 
 /// What the driver must do.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{Effect, Flow, FlowConfig, Input, Progress, Target};
+///
+/// let url = "https://platform.weavz.io/connect?token=cst_1";
+/// let mut flow = Flow::new(FlowConfig::default());
+/// flow.handle(0.0, Input::PopupOpened);
+/// let effects = flow.handle(1.0, Input::Target(Target::new(url).unwrap()));
+/// assert_eq!(effects, [Effect::Navigate(url.into()), Effect::Progress(Progress::ConnectPageOpened)]);
+/// ```
 #[allow(clippy::large_enum_variant)] // Finish carries the outcome, once per flow
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -450,6 +731,28 @@ enum Phase {
 }
 
 /// One connect flow. Feed it with [`Flow::handle`].
+///
+/// # Examples
+///
+/// A driver feeds inputs and carries out the effects; once a flow is done it ignores what
+/// follows:
+///
+/// ```
+/// use weavz_connect::flow::{Effect, ErrorCode, Flow, FlowConfig, Input, Note, Outcome, PollResult};
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// flow.handle(0.0, Input::PopupOpened);
+/// for effect in flow.handle(1.0, Input::Cancel) {
+///     match effect {
+///         Effect::ClosePopup => { /* popup.close() */ }
+///         Effect::Finish(Outcome::Failed(e)) => assert_eq!(e.code, ErrorCode::UserCancelled),
+///         other => panic!("unexpected {other:?}"),
+///     }
+/// }
+/// assert!(flow.is_done());
+/// assert_eq!(flow.handle(2.0, Input::Poll(PollResult::InvalidToken)), [Effect::Debug(Note::AfterEnd)]);
+/// assert!(flow.handle(3.0, Input::Tick).is_empty());
+/// ```
 #[derive(Debug, Clone)]
 pub struct Flow {
     cfg: FlowConfig,
@@ -487,6 +790,19 @@ pub struct Flow {
 
 impl Flow {
     /// A flow that has not opened its popup yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Flow, FlowConfig};
+    ///
+    /// let flow = Flow::new(FlowConfig::default());
+    /// assert!(!flow.is_done());
+    /// assert_eq!(flow.connect_url(), None);
+    ///
+    /// let redirect = Flow::new(FlowConfig { redirect: true, confirm_with_session: true, ..FlowConfig::default() });
+    /// assert!(redirect.is_windowless());
+    /// ```
     pub fn new(cfg: FlowConfig) -> Self {
         let windowless = cfg.redirect;
         Flow {
@@ -513,26 +829,88 @@ impl Flow {
     }
 
     /// Whether the flow has ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Flow, FlowConfig, Input};
+    ///
+    /// let mut flow = Flow::new(FlowConfig::default());
+    /// assert!(!flow.is_done());
+    /// flow.handle(0.0, Input::Abort);
+    /// assert!(flow.is_done());
+    /// ```
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done
     }
 
     /// The connect URL, once known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Flow, FlowConfig, Input, Target};
+    ///
+    /// let url = "https://platform.weavz.io/connect?token=cst_1";
+    /// let mut flow = Flow::new(FlowConfig::default());
+    /// assert_eq!(flow.connect_url(), None);
+    /// flow.handle(0.0, Input::Target(Target::new(url).unwrap()));
+    /// assert_eq!(flow.connect_url(), Some(url));
+    /// ```
     pub fn connect_url(&self) -> Option<&str> {
         self.target.as_ref().map(|t| t.connect_url.as_str())
     }
 
     /// Whether no window of ours shows the connect page (redirect mode, resumed flows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Flow, FlowConfig, Input, Target};
+    ///
+    /// let mut flow = Flow::new(FlowConfig { confirm_with_session: true, ..FlowConfig::default() });
+    /// assert!(!flow.is_windowless());
+    /// // The page came back from a redirect-mode flow: no window of ours shows it.
+    /// let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+    /// flow.handle(0.0, Input::Resumed { target, hint: None });
+    /// assert!(flow.is_windowless());
+    /// ```
     pub fn is_windowless(&self) -> bool {
         self.windowless
     }
 
     /// The origin results must come from, once known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Flow, FlowConfig, Input, Target};
+    ///
+    /// let mut flow = Flow::new(FlowConfig::default());
+    /// assert_eq!(flow.expected_origin(), None);
+    /// flow.handle(0.0, Input::Target(Target::new("http://127.0.0.1:8081/connect?token=cst_1").unwrap()));
+    /// assert_eq!(flow.expected_origin(), Some("http://127.0.0.1:8081"));
+    /// ```
     pub fn expected_origin(&self) -> Option<&str> {
         self.target.as_ref().map(|t| t.origin.as_str())
     }
 
     /// Feeds one input at time `now`; returns what to do, in order.
+    ///
+    /// # Examples
+    ///
+    /// The driver ticks; a deadline counts from the first input:
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Effect, ErrorCode, Flow, FlowConfig, Input, Outcome};
+    ///
+    /// let mut flow = Flow::new(FlowConfig { timeout_ms: Some(1_000.0), ..FlowConfig::default() });
+    /// flow.handle(0.0, Input::PopupOpened);
+    /// assert!(flow.handle(999.0, Input::Tick).is_empty());
+    /// let effects = flow.handle(1_000.0, Input::Tick);
+    /// assert_eq!(effects[0], Effect::ClosePopup);
+    /// assert!(matches!(&effects[1], Effect::Finish(Outcome::Failed(e)) if e.code == ErrorCode::Timeout));
+    /// ```
     pub fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect> {
         // Time never runs backwards for the flow.
         if now > self.now {
@@ -980,6 +1358,27 @@ impl Flow {
 
 /// How long after a popup reads closed the focus may take to come back before the window
 /// counts as lost rather than closed (without a session endpoint).
+///
+/// # Examples
+///
+/// Without a session endpoint, a popup that reads closed while the focus never came back is
+/// `window_lost`, decided `LOST_DECISION_MS` after the close:
+///
+/// ```
+/// use weavz_connect::flow::{Effect, ErrorCode, Flow, FlowConfig, Input, LOST_DECISION_MS, Outcome, Target};
+///
+/// let mut flow = Flow::new(FlowConfig { close_grace_ms: 100.0, ..FlowConfig::default() });
+/// flow.handle(0.0, Input::PopupOpened);
+/// flow.handle(0.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+/// flow.handle(10.0, Input::PopupClosed);
+/// // The grace period is over, but the focus may still come back.
+/// assert!(flow.handle(110.0, Input::Tick).is_empty());
+/// let effects = flow.handle(10.0 + LOST_DECISION_MS, Input::Tick);
+/// assert!(matches!(
+///     effects.last(),
+///     Some(Effect::Finish(Outcome::Failed(e))) if e.code == ErrorCode::WindowLost
+/// ));
+/// ```
 pub const LOST_DECISION_MS: Millis = 600.0;
 
 fn redirect_needs_session() -> FlowError {

@@ -1,9 +1,26 @@
 //! The connections panel's words in English, German and Spanish. Every string a person sees comes from
 //! here, error messages included; `{name}` and `{detail}` are filled in by [`fill`].
+//!
+//! ```
+//! use weavz_connect::i18n::{Key, Lang, fill, text};
+//!
+//! let lang = Lang::pick(Some("es-ES"), &[]);
+//! assert_eq!(fill(text(lang, Key::Waiting), "Slack", ""), "Termina de conectar Slack en la ventana emergente.");
+//! ```
 
 use crate::flow::{ErrorCode, FlowError};
 
 /// A supported language.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::i18n::{Key, Lang, text};
+///
+/// let lang = Lang::from_tag("de-CH").unwrap_or(Lang::En);
+/// assert_eq!(lang, Lang::De);
+/// assert_eq!(text(lang, Key::Retry), "Erneut versuchen");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     /// English (the default).
@@ -16,6 +33,16 @@ pub enum Lang {
 
 impl Lang {
     /// From a BCP 47 tag (`de-AT` → German); `None` for languages without a translation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::i18n::Lang;
+    ///
+    /// assert_eq!(Lang::from_tag("de-AT"), Some(Lang::De));
+    /// assert_eq!(Lang::from_tag("ES_mx"), Some(Lang::Es));
+    /// assert_eq!(Lang::from_tag("fr"), None);
+    /// ```
     pub fn from_tag(tag: &str) -> Option<Lang> {
         let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
         match primary.as_str() {
@@ -28,6 +55,19 @@ impl Lang {
 
     /// The `locale` attribute if given and known, else the browser's first known language,
     /// else English.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::i18n::Lang;
+    ///
+    /// let browser = ["fr-FR".to_owned(), "es-MX".to_owned()];
+    /// assert_eq!(Lang::pick(Some("de"), &browser), Lang::De);
+    /// // An unknown attribute falls back to the browser's first known language…
+    /// assert_eq!(Lang::pick(Some("it"), &browser), Lang::Es);
+    /// // …and then to English.
+    /// assert_eq!(Lang::pick(None, &["fr".to_owned()]), Lang::En);
+    /// ```
     pub fn pick(attribute: Option<&str>, browser: &[String]) -> Lang {
         attribute
             .and_then(Lang::from_tag)
@@ -36,6 +76,15 @@ impl Lang {
     }
 
     /// The BCP 47 tag, for `lang` attributes and date formatting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::i18n::Lang;
+    ///
+    /// assert_eq!(Lang::Es.tag(), "es");
+    /// assert_eq!(Lang::from_tag(Lang::De.tag()), Some(Lang::De));
+    /// ```
     pub fn tag(self) -> &'static str {
         match self {
             Lang::En => "en",
@@ -49,6 +98,15 @@ impl Lang {
 macro_rules! keys {
     ($($key:ident),* $(,)?) => {
         /// Keys of the texts.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weavz_connect::i18n::{Key, Lang, text};
+        ///
+        /// assert_eq!(text(Lang::En, Key::Create), "Create connection");
+        /// assert_eq!(text(Lang::Es, Key::Create), "Crear conexión");
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[allow(missing_docs)]
         pub enum Key {
@@ -57,6 +115,18 @@ macro_rules! keys {
 
         impl Key {
             /// Every key, in declaration order.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use weavz_connect::i18n::{Key, Lang, text};
+            ///
+            /// assert_eq!(Key::ALL.first(), Some(&Key::Title));
+            /// // Every text exists in every language.
+            /// for lang in [Lang::En, Lang::De, Lang::Es] {
+            ///     assert!(Key::ALL.iter().all(|&key| !text(lang, key).is_empty()));
+            /// }
+            /// ```
             pub const ALL: &[Key] = &[$(Key::$key),*];
         }
     };
@@ -109,6 +179,15 @@ keys![
 ];
 
 /// The text for `key` in `lang`.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::i18n::{Key, Lang, text};
+///
+/// assert_eq!(text(Lang::De, Key::Title), "Verbindungen");
+/// assert_eq!(text(Lang::En, Key::Connected), "Connected to {name}.");
+/// ```
 pub fn text(lang: Lang, key: Key) -> &'static str {
     use Key::*;
     match lang {
@@ -267,12 +346,38 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
 }
 
 /// Replaces `{name}` and `{detail}` in `template`.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::i18n::{Key, Lang, fill, text};
+///
+/// assert_eq!(fill(text(Lang::En, Key::Connected), "Slack", ""), "Connected to Slack.");
+/// assert_eq!(
+///     fill(text(Lang::En, Key::Failed), "Slack", "access denied"),
+///     "Could not connect Slack: access denied"
+/// );
+/// ```
 pub fn fill(template: &str, name: &str, detail: &str) -> String {
     template.replace("{name}", name).replace("{detail}", detail)
 }
 
 /// A flow error for people, in `lang`. A failure reported by the provider or Weavz keeps
 /// their text as the detail (it is not ours to translate).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{ErrorCode, FlowError};
+/// use weavz_connect::i18n::{Lang, error_text};
+///
+/// let cancelled = FlowError::new(ErrorCode::UserCancelled, "The connect window was closed.");
+/// assert_eq!(error_text(Lang::En, "Slack", &cancelled), "Connecting Slack was cancelled.");
+///
+/// // The provider's own words are kept as the detail.
+/// let failed = FlowError::new(ErrorCode::ConnectFailed, "access_denied");
+/// assert_eq!(error_text(Lang::De, "Slack", &failed), "Verbindung mit Slack fehlgeschlagen: access_denied");
+/// ```
 pub fn error_text(lang: Lang, name: &str, e: &FlowError) -> String {
     let key = match e.code {
         ErrorCode::ConnectFailed => return fill(text(lang, Key::Failed), name, &e.message),

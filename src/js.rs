@@ -12,6 +12,22 @@
 //!   });
 //! });
 //! ```
+//!
+//! The same from Rust, e.g. in a page built with wasm-bindgen:
+//!
+//! ```no_run
+//! use weavz_connect::js;
+//!
+//! js::install(); // window.WeavzConnect, and <weavz-connect> with feature `ui`
+//! let options = js_sys::JSON::parse(
+//!     r#"{"integration":"slack","tokenEndpoint":"/api/connect-token"}"#,
+//! )
+//! .unwrap();
+//! // Inside a click handler:
+//! let _promise = js::open(options);
+//! // The flow runs until it ends (a blocked popup ends it at once).
+//! assert!(js::active_flows() <= 1);
+//! ```
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -27,6 +43,16 @@ use crate::browser::resume;
 use crate::flow::{FlowError, Outcome};
 
 /// Default grace period after the popup closes, in milliseconds.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::FlowConfig;
+/// use weavz_connect::js::DEFAULT_CLOSE_GRACE_MS;
+///
+/// // `open()` without `closeGraceMs` waits as long as a flow does by default.
+/// assert_eq!(DEFAULT_CLOSE_GRACE_MS, FlowConfig::default().close_grace_ms);
+/// ```
 pub const DEFAULT_CLOSE_GRACE_MS: f64 = 3000.0;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -60,6 +86,18 @@ fn number_option(obj: &JsValue, key: &str) -> Result<Option<f64>, FlowError> {
 }
 
 /// The grace period after the popup closes: 0 to 60 000 ms (`closeGraceMs`, `close-grace-ms`).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::ErrorCode;
+/// use weavz_connect::js::check_close_grace;
+///
+/// assert_eq!(check_close_grace(0.0), Ok(0.0));
+/// assert_eq!(check_close_grace(60_000.0), Ok(60_000.0));
+/// assert_eq!(check_close_grace(-1.0).unwrap_err().code, ErrorCode::InvalidOptions);
+/// assert!(check_close_grace(f64::NAN).is_err());
+/// ```
 pub fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
     if ms.is_finite() && (0.0..=60_000.0).contains(&ms) {
         Ok(ms)
@@ -71,6 +109,17 @@ pub fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
 }
 
 /// The total deadline: more than 0, at most a day (`timeoutMs`, `timeout-ms`).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::js::check_timeout;
+///
+/// assert_eq!(check_timeout(120_000.0), Ok(120_000.0));
+/// assert!(check_timeout(0.0).is_err());
+/// assert!(check_timeout(2.0 * 86_400_000.0).is_err());
+/// assert!(check_timeout(f64::INFINITY).is_err());
+/// ```
 pub fn check_timeout(ms: f64) -> Result<f64, FlowError> {
     if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 {
         Ok(ms)
@@ -82,6 +131,22 @@ pub fn check_timeout(ms: f64) -> Result<f64, FlowError> {
 }
 
 /// Parsed `open()` options.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::driver::{Mode, Source};
+/// use weavz_connect::js::parse_options;
+///
+/// let options = js_sys::JSON::parse(
+///     r#"{"integration":"slack","tokenEndpoint":"/api/connect-token","mode":"auto"}"#,
+/// )
+/// .unwrap();
+/// let parsed = parse_options(&options).unwrap();
+/// assert_eq!(parsed.start.mode, Mode::Auto);
+/// assert!(matches!(parsed.start.source, Source::TokenEndpoint { .. }));
+/// assert!(parsed.on_event.is_none());
+/// ```
 pub struct Options {
     /// What the driver needs.
     pub start: StartOptions,
@@ -90,6 +155,27 @@ pub struct Options {
 }
 
 /// Reads and checks the options object of `WeavzConnect.open`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::flow::ErrorCode;
+/// use weavz_connect::js::{DEFAULT_CLOSE_GRACE_MS, parse_options};
+///
+/// let ok = js_sys::JSON::parse(
+///     r#"{"connectUrl":"https://platform.weavz.io/connect?token=cst_1","sessionEndpoint":"/s"}"#,
+/// )
+/// .unwrap();
+/// let parsed = parse_options(&ok).unwrap();
+/// assert_eq!(parsed.start.close_grace_ms, DEFAULT_CLOSE_GRACE_MS);
+///
+/// // Exactly one source of the connect URL.
+/// let both = js_sys::JSON::parse(
+///     r#"{"connectUrl":"https://platform.weavz.io/connect","tokenEndpoint":"/t"}"#,
+/// )
+/// .unwrap();
+/// assert_eq!(parse_options(&both).err().unwrap().code, ErrorCode::InvalidOptions);
+/// ```
 pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     if !options.is_object() {
         return Err(driver::invalid(
@@ -214,6 +300,19 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
 /// The token endpoint's JSON body: `tokenParams` (copied, never mutated) plus
 /// `integrationName` and `endUserId` (the end user's external id, for an end-user portal
 /// token endpoint).
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::js::token_body;
+///
+/// let params = js_sys::JSON::parse(r#"{"externalId":"user-42"}"#).unwrap();
+/// let body = token_body(Some("slack"), None, &params).unwrap();
+/// assert_eq!(body, r#"{"externalId":"user-42","integrationName":"slack"}"#);
+/// // Without params: only what is known.
+/// let body = token_body(Some("slack"), Some("eu-1"), &wasm_bindgen::JsValue::UNDEFINED).unwrap();
+/// assert_eq!(body, r#"{"integrationName":"slack","endUserId":"eu-1"}"#);
+/// ```
 pub fn token_body(
     integration: Option<&str>,
     end_user_id: Option<&str>,
@@ -243,6 +342,27 @@ pub fn token_body(
 /// rejects with an `Error` carrying `code` and `retryable`. The same outcome is also
 /// dispatched on `document` (bubbling to `window`) as `weavz:connection-created`, `weavz:connect-error` or
 /// `weavz:connect-cancelled`.
+///
+/// # Examples
+///
+/// From Rust (JavaScript calls `WeavzConnect.open({…})`), inside a click handler:
+///
+/// ```no_run
+/// use weavz_connect::js::open;
+///
+/// let options = js_sys::JSON::parse(
+///     r#"{"integration":"slack","tokenEndpoint":"/api/connect-token",
+///         "sessionEndpoint":"/api/connect-session"}"#,
+/// )
+/// .unwrap();
+/// let promise = open(options);
+/// wasm_bindgen_futures::spawn_local(async move {
+///     match wasm_bindgen_futures::JsFuture::from(promise).await {
+///         Ok(connection) => web_sys::console::log_2(&"connected".into(), &connection),
+///         Err(error) => web_sys::console::warn_1(&error),
+///     }
+/// });
+/// ```
 #[wasm_bindgen(js_name = open)]
 pub fn open(options: JsValue) -> Promise {
     let Some(window) = web_sys::window() else {
@@ -313,6 +433,21 @@ fn emit_progress(target: &web_sys::EventTarget, on_event: Option<&Function>, det
 ///
 /// Resolves with the connection (as `open()` does) or `null` when nothing is pending;
 /// rejects with the flow's error. `<weavz-connect>` calls it when it is connected.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::js::resume;
+///
+/// // At page load, in a page that uses redirect mode:
+/// wasm_bindgen_futures::spawn_local(async {
+///     match wasm_bindgen_futures::JsFuture::from(resume()).await {
+///         Ok(c) if c.is_null() => {} // nothing was pending
+///         Ok(c) => web_sys::console::log_2(&"came back connected".into(), &c),
+///         Err(error) => web_sys::console::warn_1(&error),
+///     }
+/// });
+/// ```
 #[wasm_bindgen(js_name = resume)]
 pub fn resume() -> Promise {
     let Some(window) = web_sys::window() else {
@@ -336,14 +471,32 @@ pub fn resume() -> Promise {
 }
 
 /// Number of flows in progress (for tests and debugging).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::js::active_flows;
+///
+/// assert_eq!(active_flows(), 0);
+/// ```
 #[wasm_bindgen(js_name = activeFlows)]
 pub fn active_flows() -> usize {
     driver::active_flows()
 }
 
 /// Defines `window.WeavzConnect` (`open`, `resume`, `activeFlows`, `version`) and, in builds
-/// with feature `element`, `<weavz-connect>` (with `panel`, also `<weavz-connections>`), then picks up a
-/// redirect-mode flow coming back ([`resume`]). Safe to call more than once.
+/// with feature `element`, `<weavz-connect>` (with `panel`, also `<weavz-connections>`), then
+/// picks up a redirect-mode flow coming back ([`resume()`]). Safe to call more than once.
+///
+/// # Examples
+///
+/// ```no_run
+/// // In a Rust/WASM app that also wants the JS API for its scripts:
+/// weavz_connect::js::install();
+/// let window = web_sys::window().unwrap();
+/// let api = js_sys::Reflect::get(&window, &"WeavzConnect".into()).unwrap();
+/// assert!(api.is_object());
+/// ```
 #[wasm_bindgen]
 pub fn install() {
     let Some(window) = web_sys::window() else { return };

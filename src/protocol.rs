@@ -2,33 +2,137 @@
 //!
 //! These mirror what the Weavz connect API and hosted page send (see `docs/protocol.md`).
 //! Unknown keys are ignored everywhere, so newer servers stay compatible.
+//!
+//! ```
+//! use weavz_connect::protocol::{PollResponse, SessionStatus};
+//!
+//! // A newer server's extra key does not break the poll answer.
+//! let poll: PollResponse = serde_json::from_str(r#"{"status":"PENDING","shinyNewKey":[1,2]}"#).unwrap();
+//! assert_eq!(poll.status, SessionStatus::Pending);
+//! assert!(!poll.status.is_terminal());
+//! ```
 
 use serde::{Deserialize, Serialize};
 
 /// The `type` every completion message from the hosted connect page carries.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{RESULT_MESSAGE_TYPE, ResultMessage};
+///
+/// let json = serde_json::to_value(ResultMessage::error("denied")).unwrap();
+/// assert_eq!(json["type"], RESULT_MESSAGE_TYPE);
+/// ```
 pub const RESULT_MESSAGE_TYPE: &str = "weavz-connect-result";
 
 /// Query parameters the hosted page appends to `successRedirectUri` / `errorRedirectUri`
 /// when it finishes without an opener (redirect mode). They are hints only: confirm the
 /// outcome by polling the session.
+///
+/// # Examples
+///
+/// What a return URL's query looks like after a successful flow in redirect mode:
+///
+/// ```
+/// use weavz_connect::protocol::redirect_params::{CONNECTION_ID, FLOW, PREFIX, STATUS};
+///
+/// let query = format!("{STATUS}=success&{CONNECTION_ID}=conn_1&{FLOW}=f1&tab=apps");
+/// let ours: Vec<&str> = query.split('&').filter(|p| p.starts_with(PREFIX)).collect();
+/// assert_eq!(ours, ["weavz_status=success", "weavz_connection_id=conn_1", "weavz_flow=f1"]);
+/// ```
 pub mod redirect_params {
     /// `success` or `error`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::STATUS;
+    ///
+    /// let query = "weavz_status=error&weavz_error=denied";
+    /// let status = query.split('&').find_map(|p| p.strip_prefix(STATUS)?.strip_prefix('='));
+    /// assert_eq!(status, Some("error"));
+    /// ```
     pub const STATUS: &str = "weavz_status";
     /// The created connection's id (success only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::CONNECTION_ID;
+    ///
+    /// let query = "weavz_status=success&weavz_connection_id=conn_1";
+    /// assert!(query.contains(&format!("{CONNECTION_ID}=conn_1")));
+    /// ```
     pub const CONNECTION_ID: &str = "weavz_connection_id";
     /// The integration's name, e.g. `slack`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::INTEGRATION_NAME;
+    ///
+    /// assert_eq!(format!("{INTEGRATION_NAME}=slack"), "weavz_integration=slack");
+    /// ```
     pub const INTEGRATION_NAME: &str = "weavz_integration";
     /// The `externalId` the connect token was created with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::EXTERNAL_ID;
+    ///
+    /// assert_eq!(format!("{EXTERNAL_ID}=user-42"), "weavz_external_id=user-42");
+    /// ```
     pub const EXTERNAL_ID: &str = "weavz_external_id";
     /// A human-readable error (error only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::ERROR;
+    ///
+    /// let query = "weavz_status=error&weavz_error=Access%20denied";
+    /// assert!(query.split('&').any(|p| p.starts_with(&format!("{ERROR}="))));
+    /// ```
     pub const ERROR: &str = "weavz_error";
     /// The widget's own marker in the return URL it asks for: the pending flow's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::FLOW;
+    ///
+    /// // The return URL the widget asks for names its pending flow.
+    /// let return_url = format!("https://app.example/settings?{FLOW}=f1");
+    /// assert!(return_url.ends_with("?weavz_flow=f1"));
+    /// ```
     pub const FLOW: &str = "weavz_flow";
     /// The prefix of every parameter above: the widget strips them from the address bar.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::redirect_params::{self, PREFIX};
+    ///
+    /// for name in [redirect_params::STATUS, redirect_params::ERROR, redirect_params::FLOW] {
+    ///     assert!(name.starts_with(PREFIX));
+    /// }
+    /// ```
     pub const PREFIX: &str = "weavz_";
 }
 
 /// Marker for the literal `"weavz-connect-result"` in [`ResultMessage::kind`].
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::MessageType;
+///
+/// let json = serde_json::to_string(&MessageType::ConnectResult).unwrap();
+/// assert_eq!(json, r#""weavz-connect-result""#);
+/// assert!(serde_json::from_str::<MessageType>(r#""other""#).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MessageType {
     /// The only accepted value.
@@ -56,6 +160,23 @@ pub struct ResultMessage {
 
 impl ResultMessage {
     /// A success message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::{ResultMessage, ResultOutcome};
+    ///
+    /// let msg = ResultMessage::success("conn_1", "slack", "user-42");
+    /// assert!(matches!(
+    ///     &msg.outcome,
+    ///     ResultOutcome::Success { connection_id, end_user_id: None, .. } if connection_id == "conn_1"
+    /// ));
+    /// let json = serde_json::to_string(&msg).unwrap();
+    /// assert_eq!(
+    ///     json,
+    ///     r#"{"type":"weavz-connect-result","status":"success","connectionId":"conn_1","integrationName":"slack","externalId":"user-42"}"#
+    /// );
+    /// ```
     pub fn success(
         connection_id: impl Into<String>,
         integration_name: impl Into<String>,
@@ -73,6 +194,15 @@ impl ResultMessage {
     }
 
     /// An error message carrying a human-readable reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::{ResultMessage, ResultOutcome};
+    ///
+    /// let msg = ResultMessage::error("Access was denied");
+    /// assert_eq!(msg.outcome, ResultOutcome::Error { error: "Access was denied".into() });
+    /// ```
     pub fn error(error: impl Into<String>) -> Self {
         ResultMessage {
             kind: MessageType::ConnectResult,
@@ -82,6 +212,25 @@ impl ResultMessage {
 }
 
 /// The two outcomes a [`ResultMessage`] can report, tagged by `status`.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::ResultOutcome;
+///
+/// let raw = r#"{"status":"success","connectionId":"c1","integrationName":"slack",
+///               "externalId":"u1","endUserId":"eu1","extra":true}"#;
+/// let outcome: ResultOutcome = serde_json::from_str(raw).unwrap();
+/// assert_eq!(
+///     outcome,
+///     ResultOutcome::Success {
+///         connection_id: "c1".into(),
+///         integration_name: "slack".into(),
+///         external_id: "u1".into(),
+///         end_user_id: Some("eu1".into()),
+///     }
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum ResultOutcome {
@@ -106,6 +255,16 @@ pub enum ResultOutcome {
 }
 
 /// Status of a connect session, as reported by the session poll.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::SessionStatus;
+///
+/// let status: SessionStatus = serde_json::from_str(r#""CONNECTING""#).unwrap();
+/// assert_eq!(status, SessionStatus::Connecting);
+/// assert_eq!(SessionStatus::default(), SessionStatus::Pending);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SessionStatus {
@@ -122,12 +281,36 @@ pub enum SessionStatus {
 
 impl SessionStatus {
     /// Whether no further change can happen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::SessionStatus;
+    ///
+    /// assert!(SessionStatus::Completed.is_terminal());
+    /// assert!(SessionStatus::Failed.is_terminal());
+    /// assert!(!SessionStatus::Connecting.is_terminal());
+    /// ```
     pub fn is_terminal(self) -> bool {
         matches!(self, SessionStatus::Completed | SessionStatus::Failed)
     }
 }
 
 /// Body of `POST /api/v1/connect/session/poll`'s answer.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{PollResponse, SessionStatus};
+///
+/// let raw = r#"{"status":"COMPLETED","connectionId":"conn_1","integrationName":"slack",
+///               "externalId":"user-42","oauthAppMode":"weavz_managed","newField":1}"#;
+/// let poll: PollResponse = serde_json::from_str(raw).unwrap();
+/// assert_eq!(poll.status, SessionStatus::Completed);
+/// assert_eq!(poll.connection_id.as_deref(), Some("conn_1"));
+/// assert_eq!(poll.oauth_app_mode.as_deref(), Some("weavz_managed"));
+/// assert_eq!(poll.error, None);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PollResponse {
@@ -156,6 +339,18 @@ pub struct PollResponse {
 }
 
 /// Body of `POST /api/v1/connect/token`'s answer.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::TokenResponse;
+///
+/// let raw = r#"{"token":"cst_1","connectUrl":"https://platform.weavz.io/connect?token=cst_1",
+///               "expiresAt":"2030-01-01T00:00:00Z"}"#;
+/// let token: TokenResponse = serde_json::from_str(raw).unwrap();
+/// assert_eq!(token.token, "cst_1");
+/// assert!(token.connect_url.ends_with("?token=cst_1"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
@@ -168,13 +363,67 @@ pub struct TokenResponse {
 }
 
 /// Longest id-like string (connection id, names, external ids) accepted from a message.
+///
+/// # Examples
+///
+/// An adapter records a longer string as [`Field::TooLong`], which [`parse_result`] rejects:
+///
+/// ```
+/// use weavz_connect::protocol::{Field, MAX_ID_LEN, RawMessage, Rejection, parse_result};
+///
+/// let read = |s: String| if s.len() > MAX_ID_LEN { Field::TooLong } else { Field::Text(s) };
+/// let raw = RawMessage {
+///     is_object: true,
+///     kind: Field::Text("weavz-connect-result".into()),
+///     status: Field::Text("success".into()),
+///     connection_id: read("c".repeat(MAX_ID_LEN + 1)),
+///     integration_name: read("slack".into()),
+///     external_id: read("user-42".into()),
+///     ..RawMessage::default()
+/// };
+/// assert_eq!(parse_result(&raw), Err(Rejection::TooLong("connectionId")));
+/// ```
 pub const MAX_ID_LEN: usize = 256;
 /// Longest error text accepted from a message.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{Field, MAX_ERROR_LEN, RawMessage, Rejection, parse_result};
+///
+/// let long = "x".repeat(MAX_ERROR_LEN + 1);
+/// let raw = RawMessage {
+///     is_object: true,
+///     kind: Field::Text("weavz-connect-result".into()),
+///     status: Field::Text("error".into()),
+///     error: if long.len() > MAX_ERROR_LEN { Field::TooLong } else { Field::Text(long) },
+///     ..RawMessage::default()
+/// };
+/// assert_eq!(parse_result(&raw), Err(Rejection::TooLong("error")));
+/// ```
 pub const MAX_ERROR_LEN: usize = 2048;
 
 /// The fields of an incoming `message` event's `data`, read one by one (never the whole
 /// object) by the browser adapter. `None` means "absent or not a string"; a string over
 /// its cap is recorded as [`Field::TooLong`] without being copied.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{Field, RawMessage, ResultMessage, parse_result};
+///
+/// let text = |s: &str| Field::Text(s.into());
+/// let raw = RawMessage {
+///     is_object: true,
+///     kind: text("weavz-connect-result"),
+///     status: text("success"),
+///     connection_id: text("conn_1"),
+///     integration_name: text("slack"),
+///     external_id: text("user-42"),
+///     ..RawMessage::default()
+/// };
+/// assert_eq!(parse_result(&raw), Ok(ResultMessage::success("conn_1", "slack", "user-42")));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawMessage {
     /// `data` was a plain object.
@@ -196,6 +445,24 @@ pub struct RawMessage {
 }
 
 /// One string field of a [`RawMessage`].
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{Field, RawMessage, ResultMessage, ResultOutcome, parse_result};
+///
+/// // An error result whose `error` is absent gets a fallback text, never an empty one.
+/// let raw = RawMessage {
+///     is_object: true,
+///     kind: Field::Text("weavz-connect-result".into()),
+///     status: Field::Text("error".into()),
+///     error: Field::Missing,
+///     ..RawMessage::default()
+/// };
+/// let msg = parse_result(&raw).unwrap();
+/// assert_eq!(msg.outcome, ResultOutcome::Error { error: "Connection failed".into() });
+/// assert_eq!(Field::default(), Field::Missing);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Field {
     /// Absent, or not a string.
@@ -217,6 +484,21 @@ impl Field {
 }
 
 /// Why a message was not accepted as a `weavz-connect-result`.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{Field, RawMessage, Rejection, parse_result};
+///
+/// assert_eq!(parse_result(&RawMessage::default()), Err(Rejection::NotAnObject));
+/// let raw = RawMessage {
+///     is_object: true,
+///     kind: Field::Text("weavz-connect-result".into()),
+///     status: Field::Text("success".into()),
+///     ..RawMessage::default()
+/// };
+/// assert_eq!(parse_result(&raw), Err(Rejection::MissingField("connectionId")));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
     /// `data` is not a plain object.
@@ -233,6 +515,15 @@ pub enum Rejection {
 
 impl Rejection {
     /// A short English description for the debug stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::Rejection;
+    ///
+    /// assert_eq!(Rejection::WrongType.describe(), "type is not weavz-connect-result");
+    /// assert_eq!(Rejection::TooLong("error").describe(), "a field is too long");
+    /// ```
     pub fn describe(self) -> &'static str {
         match self {
             Rejection::NotAnObject => "data is not an object",

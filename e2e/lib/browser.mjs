@@ -15,7 +15,12 @@ export function browsers() {
     .filter(Boolean);
 }
 
-export async function launch(name) {
+/**
+ * Launches `name`. `colorScheme` ('light' or 'dark') fixes what `prefers-color-scheme`
+ * matches in Firefox, where puppeteer cannot emulate media features (in Chromium use
+ * `page.emulateMediaFeatures`).
+ */
+export async function launch(name, { colorScheme } = {}) {
   if (name === 'chromium') {
     return puppeteer.launch({
       browser: 'chrome',
@@ -33,7 +38,11 @@ export async function launch(name) {
     });
   }
   if (name === 'firefox') {
-    return puppeteer.launch({ browser: 'firefox', executablePath: executables.firefox, headless: true });
+    // 0: dark, 1: light (absent: the system's).
+    const schemes = { dark: 0, light: 1 };
+    const extraPrefsFirefox =
+      colorScheme === undefined ? {} : { 'layout.css.prefers-color-scheme.content-override': schemes[colorScheme] };
+    return puppeteer.launch({ browser: 'firefox', executablePath: executables.firefox, headless: true, extraPrefsFirefox });
   }
   throw new Error(`unknown browser ${name}`);
 }

@@ -1,6 +1,33 @@
 //! Runs one [`Flow`] in the browser: opens the popup, owns the message listener and the
 //! timer, performs polls, and reports to an observer. Everything the flow registered is
 //! dropped (and so unregistered) the moment it finishes.
+//!
+//! ```no_run
+//! use std::rc::Rc;
+//! use weavz_connect::browser::driver::{self, Mode, Observer, Report, Source, StartOptions};
+//!
+//! let observer: Observer = Rc::new(|flow_id: &str, report: Report<'_>| {
+//!     if let Report::Progress(p) = report {
+//!         web_sys::console::log_1(&format!("{flow_id}: {}", p.as_str()).into());
+//!     }
+//! });
+//! let options = StartOptions {
+//!     source: Source::TokenEndpoint {
+//!         url: "/api/connect-token".into(),
+//!         body: r#"{"integrationName":"slack"}"#.into(),
+//!     },
+//!     session_endpoint: Some("/api/connect-session".into()),
+//!     close_grace_ms: 3_000.0,
+//!     timeout_ms: None,
+//!     signal: None,
+//!     mode: Mode::Auto,
+//!     integration: Some("slack".into()),
+//!     end_user_id: None,
+//!     shown_by: None,
+//! };
+//! let handle = driver::start(&web_sys::window().unwrap(), options, observer);
+//! assert!(driver::is_active(handle.id()) || !handle.is_running());
+//! ```
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -18,17 +45,64 @@ use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Note, O
 use crate::protocol::{ResultOutcome, parse_result};
 
 /// How often the popup and the deadlines are checked, in milliseconds.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver::TICK_MS;
+///
+/// // A few times a second: a closed popup is noticed within a quarter of a second.
+/// assert_eq!(1000 / TICK_MS, 4);
+/// ```
 pub const TICK_MS: i32 = 250;
 
 /// The least time a resumed flow has to confirm, even past its deadline.
+///
+/// # Examples
+///
+/// How a resumed flow's remaining time is computed:
+///
+/// ```
+/// use weavz_connect::browser::driver::RESUME_GRACE_MS;
+///
+/// let (now, deadline) = (50_000.0, 45_000.0); // the deadline passed while the page was away
+/// let remaining = f64::max(deadline - now, RESUME_GRACE_MS);
+/// assert_eq!(remaining, 10_000.0);
+/// ```
 pub const RESUME_GRACE_MS: f64 = 10_000.0;
 
 /// Redirect mode: if the page is still here this long after it was sent to the connect
 /// page (a "leave this page?" prompt answered with Stay, a stopped navigation), the flow
 /// says so and offers to continue.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver::LEAVE_TIMEOUT_MS;
+///
+/// // The page gets three seconds to leave before the flow offers "Continue".
+/// assert_eq!(LEAVE_TIMEOUT_MS, 3_000);
+/// ```
 pub const LEAVE_TIMEOUT_MS: i32 = 3000;
 
 /// Where the connect URL comes from.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver::Source;
+/// use weavz_connect::flow::Target;
+///
+/// // The host already has a connect URL…
+/// let ready = Source::Ready(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap());
+/// // …or the widget asks the host backend for one.
+/// let fetch = Source::TokenEndpoint {
+///     url: "/api/connect-token".into(),
+///     body: r#"{"integrationName":"slack"}"#.into(),
+/// };
+/// assert!(matches!(ready, Source::Ready(t) if t.token.as_deref() == Some("cst_1")));
+/// assert!(matches!(fetch, Source::TokenEndpoint { url, .. } if url == "/api/connect-token"));
+/// ```
 pub enum Source {
     /// Given by the host.
     Ready(Target),
@@ -44,6 +118,15 @@ pub enum Source {
 }
 
 /// How the connect page is shown.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver::Mode;
+///
+/// assert_eq!(Mode::default(), Mode::Popup);
+/// assert_eq!(Mode::parse("auto"), Some(Mode::Auto));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// In a popup window (the default).
@@ -58,6 +141,16 @@ pub enum Mode {
 
 impl Mode {
     /// From the option's text: `popup`, `redirect` or `auto`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::browser::driver::Mode;
+    ///
+    /// assert_eq!(Mode::parse("popup"), Some(Mode::Popup));
+    /// assert_eq!(Mode::parse("redirect"), Some(Mode::Redirect));
+    /// assert_eq!(Mode::parse("Popup"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<Mode> {
         match text {
             "popup" => Some(Mode::Popup),
@@ -69,6 +162,31 @@ impl Mode {
 }
 
 /// Everything needed to start a flow.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::rc::Rc;
+/// use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+///
+/// let options = StartOptions {
+///     source: Source::TokenEndpoint {
+///         url: "/api/connect-token".into(),
+///         body: r#"{"integrationName":"slack"}"#.into(),
+///     },
+///     session_endpoint: Some("/api/connect-session".into()),
+///     close_grace_ms: 3_000.0,
+///     timeout_ms: Some(5.0 * 60_000.0),
+///     signal: None,
+///     mode: Mode::Popup,
+///     integration: Some("slack".into()),
+///     end_user_id: None,
+///     shown_by: None,
+/// };
+/// // Inside a click handler:
+/// let window = web_sys::window().unwrap();
+/// driver::start(&window, options, Rc::new(|_id: &str, _report: Report<'_>| {}));
+/// ```
 pub struct StartOptions {
     /// Where the connect URL comes from.
     pub source: Source,
@@ -94,6 +212,23 @@ pub struct StartOptions {
 }
 
 /// What a flow tells its owner.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver::Report;
+/// use weavz_connect::flow::{Outcome, Progress};
+///
+/// fn describe(report: &Report<'_>) -> String {
+///     match report {
+///         Report::Progress(p) => p.as_str().to_owned(),
+///         Report::Debug(note) => format!("ignored: {}", note.as_str()),
+///         Report::Finished(Outcome::Connected(c)) => format!("connected {}", c.connection_id),
+///         Report::Finished(Outcome::Failed(e)) => format!("failed: {}", e.code.as_str()),
+///     }
+/// }
+/// assert_eq!(describe(&Report::Progress(Progress::Confirming)), "confirming");
+/// ```
 pub enum Report<'a> {
     /// A step of the progress stream.
     Progress(Progress),
@@ -104,6 +239,25 @@ pub enum Report<'a> {
 }
 
 /// Receives a flow's reports: `(flow id, report)`.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use weavz_connect::browser::driver::{Observer, Report};
+/// use weavz_connect::flow::Progress;
+///
+/// let seen = Rc::new(RefCell::new(Vec::new()));
+/// let log = seen.clone();
+/// let observer: Observer = Rc::new(move |flow_id: &str, report: Report<'_>| {
+///     if let Report::Progress(p) = report {
+///         log.borrow_mut().push(format!("{flow_id}: {}", p.as_str()));
+///     }
+/// });
+/// observer("f1", Report::Progress(Progress::PopupOpened));
+/// assert_eq!(*seen.borrow(), ["f1: popup_opened"]);
+/// ```
 pub type Observer = Rc<dyn Fn(&str, Report<'_>)>;
 
 struct Inner {
@@ -145,6 +299,24 @@ thread_local! {
 }
 
 /// A handle to a running flow. Dropping it does not stop the flow; [`FlowHandle::abort`] does.
+///
+/// # Examples
+///
+/// ```no_run
+/// # use std::rc::Rc;
+/// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+/// # let options = StartOptions {
+/// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+/// #     session_endpoint: None, close_grace_ms: 3_000.0, timeout_ms: None, signal: None,
+/// #     mode: Mode::Popup, integration: None, end_user_id: None, shown_by: None,
+/// # };
+/// let window = web_sys::window().unwrap();
+/// let handle = driver::start(&window, options, Rc::new(|_: &str, _: Report<'_>| {}));
+/// // Later, e.g. when the component that started it goes away:
+/// if handle.is_running() {
+///     handle.abort();
+/// }
+/// ```
 #[derive(Clone)]
 pub struct FlowHandle {
     id: String,
@@ -153,16 +325,72 @@ pub struct FlowHandle {
 
 impl FlowHandle {
     /// The flow's id (random, 128 bits, hex).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+    /// # let options = StartOptions {
+    /// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+    /// #     session_endpoint: None, close_grace_ms: 3_000.0, timeout_ms: None, signal: None,
+    /// #     mode: Mode::Popup, integration: None, end_user_id: None, shown_by: None,
+    /// # };
+    /// # let window = web_sys::window().unwrap();
+    /// let handle = driver::start(&window, options, Rc::new(|_: &str, _: Report<'_>| {}));
+    /// assert_eq!(handle.id().len(), 32);
+    /// assert!(driver::is_active(handle.id()));
+    /// ```
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// Whether the flow is still running.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+    /// # let options = StartOptions {
+    /// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+    /// #     session_endpoint: None, close_grace_ms: 3_000.0, timeout_ms: None, signal: None,
+    /// #     mode: Mode::Popup, integration: None, end_user_id: None, shown_by: None,
+    /// # };
+    /// # let window = web_sys::window().unwrap();
+    /// let handle = driver::start(&window, options, Rc::new(|_: &str, _: Report<'_>| {}));
+    /// handle.cancel();
+    /// // The outcome (`user_cancelled`) was reported synchronously; the flow is gone.
+    /// assert!(!handle.is_running());
+    /// ```
     pub fn is_running(&self) -> bool {
         self.inner.upgrade().is_some()
     }
 
     /// Ends the flow with `aborted` (closing its popup), if it is still running.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+    /// # let options = StartOptions {
+    /// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+    /// #     session_endpoint: None, close_grace_ms: 3_000.0, timeout_ms: None, signal: None,
+    /// #     mode: Mode::Popup, integration: None, end_user_id: None, shown_by: None,
+    /// # };
+    /// use weavz_connect::flow::{ErrorCode, Outcome};
+    ///
+    /// let observer: driver::Observer = Rc::new(|_: &str, report: Report<'_>| {
+    ///     if let Report::Finished(Outcome::Failed(e)) = report {
+    ///         assert_eq!(e.code, ErrorCode::Aborted);
+    ///     }
+    /// });
+    /// let window = web_sys::window().unwrap();
+    /// let handle = driver::start(&window, options, observer);
+    /// handle.abort();
+    /// assert_eq!(driver::active_flows(), 0);
+    /// ```
     pub fn abort(&self) {
         if let Some(rc) = self.inner.upgrade() {
             feed(&rc, Input::Abort);
@@ -170,6 +398,29 @@ impl FlowHandle {
     }
 
     /// Ends the flow with `user_cancelled` (the widget's Cancel button), closing its popup.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+    /// # let options = StartOptions {
+    /// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+    /// #     session_endpoint: None, close_grace_ms: 3_000.0, timeout_ms: None, signal: None,
+    /// #     mode: Mode::Popup, integration: None, end_user_id: None, shown_by: None,
+    /// # };
+    /// use weavz_connect::flow::{ErrorCode, Outcome};
+    ///
+    /// let observer: driver::Observer = Rc::new(|_: &str, report: Report<'_>| {
+    ///     if let Report::Finished(Outcome::Failed(e)) = report {
+    ///         assert_eq!(e.code, ErrorCode::UserCancelled);
+    ///     }
+    /// });
+    /// let window = web_sys::window().unwrap();
+    /// let handle = driver::start(&window, options, observer);
+    /// // The widget's Cancel button:
+    /// handle.cancel();
+    /// ```
     pub fn cancel(&self) {
         if let Some(rc) = self.inner.upgrade() {
             feed(&rc, Input::Cancel);
@@ -179,6 +430,25 @@ impl FlowHandle {
     /// Opens the connect page again in a new window, for a flow whose window reads closed
     /// (closed by mistake, or cut off by the provider's COOP). Call it inside a click.
     /// Returns false if the flow is over or the browser blocked the window.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+    /// # let options = StartOptions {
+    /// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+    /// #     session_endpoint: Some("/api/connect-session".into()), close_grace_ms: 3_000.0,
+    /// #     timeout_ms: None, signal: None, mode: Mode::Popup, integration: None,
+    /// #     end_user_id: None, shown_by: None,
+    /// # };
+    /// let window = web_sys::window().unwrap();
+    /// let handle = driver::start(&window, options, Rc::new(|_: &str, _: Report<'_>| {}));
+    /// // In the click handler of a "Reopen window" button, after `window_closed_or_lost`:
+    /// if !handle.reopen(&window) {
+    ///     web_sys::console::warn_1(&"the flow is over, or the popup was blocked".into());
+    /// }
+    /// ```
     pub fn reopen(&self, window: &Window) -> bool {
         let Some(rc) = self.inner.upgrade() else {
             return false;
@@ -210,6 +480,22 @@ impl FlowHandle {
     }
 
     /// Brings the flow's popup to the front.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
+    /// # let options = StartOptions {
+    /// #     source: Source::TokenEndpoint { url: "/api/connect-token".into(), body: "{}".into() },
+    /// #     session_endpoint: None, close_grace_ms: 3_000.0, timeout_ms: None, signal: None,
+    /// #     mode: Mode::Popup, integration: None, end_user_id: None, shown_by: None,
+    /// # };
+    /// # let window = web_sys::window().unwrap();
+    /// let handle = driver::start(&window, options, Rc::new(|_: &str, _: Report<'_>| {}));
+    /// // A second click on the busy button brings the popup back to the front.
+    /// handle.focus();
+    /// ```
     pub fn focus(&self) {
         if let Some(rc) = self.inner.upgrade() {
             let popup = rc.borrow().popup.clone();
@@ -221,6 +507,15 @@ impl FlowHandle {
 }
 
 /// Number of flows in progress on this page.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver;
+///
+/// // No flow was started on this page (thread).
+/// assert_eq!(driver::active_flows(), 0);
+/// ```
 pub fn active_flows() -> usize {
     ACTIVE.with(|a| a.borrow().len())
 }
@@ -230,6 +525,17 @@ fn now() -> f64 {
 }
 
 /// A random 128-bit id in hex.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::driver::new_flow_id;
+///
+/// let id = new_flow_id();
+/// assert_eq!(id.len(), 32);
+/// assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+/// assert_ne!(id, new_flow_id());
+/// ```
 pub fn new_flow_id() -> String {
     let mut bytes = [0u8; 16];
     let filled = web_sys::window()
@@ -252,6 +558,37 @@ pub fn new_flow_id() -> String {
 /// Starts a flow. Call it synchronously inside the user's click: the popup is opened
 /// before this returns. Reports (including a blocked popup) arrive through `observer`,
 /// possibly before this function returns.
+///
+/// # Examples
+///
+/// Inside a click handler (the popup must open inside the user's gesture):
+///
+/// ```no_run
+/// use std::rc::Rc;
+/// use weavz_connect::browser::driver::{self, Mode, Observer, Report, Source, StartOptions};
+/// use weavz_connect::flow::{Outcome, Target};
+///
+/// let window = web_sys::window().unwrap();
+/// let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+/// let options = StartOptions {
+///     source: Source::Ready(target),
+///     session_endpoint: Some("/api/connect-session".into()),
+///     close_grace_ms: 3_000.0,
+///     timeout_ms: None,
+///     signal: None,
+///     mode: Mode::Popup,
+///     integration: Some("slack".into()),
+///     end_user_id: None,
+///     shown_by: None,
+/// };
+/// let observer: Observer = Rc::new(|flow_id: &str, report: Report<'_>| {
+///     if let Report::Finished(Outcome::Connected(c)) = report {
+///         web_sys::console::log_1(&format!("{flow_id}: connected {}", c.connection_id).into());
+///     }
+/// });
+/// let handle = driver::start(&window, options, observer);
+/// assert!(handle.is_running());
+/// ```
 pub fn start(window: &Window, options: StartOptions, observer: Observer) -> FlowHandle {
     let id = new_flow_id();
     let has_session = options.session_endpoint.is_some();
@@ -401,6 +738,22 @@ fn new_inner(
 /// Picks up a redirect-mode flow saved by an earlier page: asks its session until it ends
 /// (`hint` is what the return URL claimed). The flow keeps its id. Removes the saved
 /// record when it ends.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::rc::Rc;
+/// use weavz_connect::browser::driver::{self, Report};
+/// use weavz_connect::browser::redirect;
+///
+/// let window = web_sys::window().unwrap();
+/// let back = redirect::read_return(&window);
+/// for pending in redirect::load_all(&window) {
+///     let hint = if back.flow_id.as_deref() == Some(pending.id.as_str()) { back.hint.clone() } else { None };
+///     let handle = driver::resume_pending(&window, &pending, hint, Rc::new(|_: &str, _: Report<'_>| {}));
+///     assert_eq!(handle.id(), pending.id);
+/// }
+/// ```
 pub fn resume_pending(
     window: &Window,
     pending: &Pending,
@@ -447,6 +800,14 @@ pub fn resume_pending(
 }
 
 /// Whether a flow with this id runs on this page.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver;
+///
+/// assert!(!driver::is_active("0123456789abcdef0123456789abcdef"));
+/// ```
 pub fn is_active(id: &str) -> bool {
     ACTIVE.with(|a| a.borrow().iter().any(|(other, _)| other == id))
 }
@@ -758,6 +1119,17 @@ fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> 
 }
 
 /// An error for options that cannot start a flow.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::driver::invalid;
+/// use weavz_connect::flow::ErrorCode;
+///
+/// let err = invalid("timeoutMs must be a number.");
+/// assert_eq!(err.code, ErrorCode::InvalidOptions);
+/// assert!(!err.retryable);
+/// ```
 pub fn invalid(message: impl Into<String>) -> FlowError {
     FlowError::new(ErrorCode::InvalidOptions, message)
 }

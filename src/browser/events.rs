@@ -1,5 +1,16 @@
 //! The DOM events and detail objects the widget emits. Details are built field by field
 //! (no serialisation library), with the names documented in the README.
+//!
+//! ```no_run
+//! use weavz_connect::browser::events::{dispatch, terminal_event};
+//! use weavz_connect::flow::{ErrorCode, FlowError, Outcome};
+//!
+//! let document = web_sys::window().unwrap().document().unwrap();
+//! let outcome = Outcome::Failed(FlowError::new(ErrorCode::UserCancelled, "closed"));
+//! let (name, detail) = terminal_event(&outcome);
+//! assert_eq!(name, "weavz:connect-cancelled");
+//! dispatch(&document, name, &detail);
+//! ```
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -9,12 +20,56 @@ use crate::flow::{Connection, ErrorCode, FlowError, Note, Outcome, Progress};
 use crate::protocol::SessionStatus;
 
 /// `weavz:connection-created`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use wasm_bindgen::JsCast;
+/// use weavz_connect::browser::events::CONNECTION_CREATED;
+/// use weavz_connect::browser::listener::Listener;
+///
+/// let document = web_sys::window().unwrap().document().unwrap();
+/// let _listener = Listener::new(&document, CONNECTION_CREATED, |event| {
+///     let detail = event.unchecked_into::<web_sys::CustomEvent>().detail();
+///     web_sys::console::log_2(&"connected".into(), &detail);
+/// });
+/// ```
 pub const CONNECTION_CREATED: &str = "weavz:connection-created";
 /// `weavz:connect-error`.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::browser::events::{CONNECT_CANCELLED, CONNECT_ERROR};
+///
+/// // A cancel is not an error: it has an event of its own.
+/// assert_ne!(CONNECT_ERROR, CONNECT_CANCELLED);
+/// assert_eq!(CONNECT_ERROR, "weavz:connect-error");
+/// ```
 pub const CONNECT_ERROR: &str = "weavz:connect-error";
 /// `weavz:connect-cancelled`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::events::{CONNECT_CANCELLED, terminal_event};
+/// use weavz_connect::flow::{ErrorCode, FlowError, Outcome};
+///
+/// let outcome = Outcome::Failed(FlowError::new(ErrorCode::UserCancelled, "closed"));
+/// assert_eq!(terminal_event(&outcome).0, CONNECT_CANCELLED);
+/// ```
 pub const CONNECT_CANCELLED: &str = "weavz:connect-cancelled";
 /// `weavz:connect-event`: the progress (and debug) stream.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::events::{CONNECT_EVENT, dispatch, progress_detail};
+/// use weavz_connect::flow::Progress;
+///
+/// let document = web_sys::window().unwrap().document().unwrap();
+/// dispatch(&document, CONNECT_EVENT, &progress_detail("f1", Progress::PopupOpened));
+/// ```
 pub const CONNECT_EVENT: &str = "weavz:connect-event";
 
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
@@ -35,6 +90,25 @@ fn status_str(s: SessionStatus) -> &'static str {
 }
 
 /// `{connectionId, integrationName, externalId, endUserId?, session?}`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use js_sys::Reflect;
+/// use weavz_connect::browser::events::connection_detail;
+/// use weavz_connect::flow::Connection;
+///
+/// let connection = Connection {
+///     connection_id: "conn_1".into(),
+///     integration_name: "slack".into(),
+///     external_id: "user-42".into(),
+///     end_user_id: None,
+///     session: None,
+/// };
+/// let detail = connection_detail(&connection);
+/// assert_eq!(Reflect::get(&detail, &"connectionId".into()).unwrap(), "conn_1");
+/// assert!(!Reflect::has(&detail, &"session".into()).unwrap());
+/// ```
 pub fn connection_detail(c: &Connection) -> Object {
     let o = Object::new();
     set(&o, "connectionId", c.connection_id.as_str());
@@ -66,6 +140,18 @@ pub fn connection_detail(c: &Connection) -> Object {
 }
 
 /// `{code, message, retryable}`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use js_sys::Reflect;
+/// use weavz_connect::browser::events::error_detail;
+/// use weavz_connect::flow::{ErrorCode, FlowError};
+///
+/// let detail = error_detail(&FlowError::new(ErrorCode::PopupBlocked, "Allow pop-ups."));
+/// assert_eq!(Reflect::get(&detail, &"code".into()).unwrap(), "popup_blocked");
+/// assert_eq!(Reflect::get(&detail, &"retryable".into()).unwrap(), true);
+/// ```
 pub fn error_detail(e: &FlowError) -> Object {
     let o = Object::new();
     set(&o, "code", e.code.as_str());
@@ -75,6 +161,18 @@ pub fn error_detail(e: &FlowError) -> Object {
 }
 
 /// An `Error` carrying `code` and `retryable`, for promise rejections.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::events::error_value;
+/// use weavz_connect::flow::{ErrorCode, FlowError};
+///
+/// let err = FlowError::new(ErrorCode::Timeout, "Connecting took too long.");
+/// // What `open()`'s promise rejects with: an `Error` with `code` and `retryable`.
+/// let rejection = js_sys::Promise::reject(&error_value(&err));
+/// # let _ = rejection;
+/// ```
 pub fn error_value(e: &FlowError) -> JsValue {
     let err = js_sys::Error::new(&e.message);
     set(&err, "code", e.code.as_str());
@@ -83,6 +181,18 @@ pub fn error_value(e: &FlowError) -> JsValue {
 }
 
 /// `{name, flowId, at}` for a progress step.
+///
+/// # Examples
+///
+/// ```no_run
+/// use js_sys::Reflect;
+/// use weavz_connect::browser::events::progress_detail;
+/// use weavz_connect::flow::Progress;
+///
+/// let detail = progress_detail("f1", Progress::ResultReceived);
+/// assert_eq!(Reflect::get(&detail, &"name".into()).unwrap(), "result_received");
+/// assert_eq!(Reflect::get(&detail, &"level".into()).unwrap(), "info");
+/// ```
 pub fn progress_detail(flow_id: &str, p: Progress) -> Object {
     let o = Object::new();
     set(&o, "name", p.as_str());
@@ -93,6 +203,19 @@ pub fn progress_detail(flow_id: &str, p: Progress) -> Object {
 }
 
 /// `{name, flowId, at, level: "debug", reason?, origin?}` for something ignored.
+///
+/// # Examples
+///
+/// ```no_run
+/// use js_sys::Reflect;
+/// use weavz_connect::browser::events::debug_detail;
+/// use weavz_connect::flow::Note;
+///
+/// let detail = debug_detail("f1", &Note::RejectedOrigin("https://evil.example".into()));
+/// assert_eq!(Reflect::get(&detail, &"name".into()).unwrap(), "rejected_origin");
+/// assert_eq!(Reflect::get(&detail, &"origin".into()).unwrap(), "https://evil.example");
+/// assert_eq!(Reflect::get(&detail, &"level".into()).unwrap(), "debug");
+/// ```
 pub fn debug_detail(flow_id: &str, note: &Note) -> Object {
     let o = Object::new();
     set(&o, "name", note.as_str());
@@ -109,6 +232,19 @@ pub fn debug_detail(flow_id: &str, note: &Note) -> Object {
 }
 
 /// Dispatches a bubbling, composed `CustomEvent` with `detail` on `target`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::events::{CONNECT_ERROR, dispatch, error_detail};
+/// use weavz_connect::flow::{ErrorCode, FlowError};
+///
+/// let document = web_sys::window().unwrap().document().unwrap();
+/// let element = document.get_element_by_id("connect-slack").unwrap();
+/// // Bubbles and crosses shadow roots: listeners on `document` and `window` see it too.
+/// let err = FlowError::new(ErrorCode::Network, "The host backend could not be reached.");
+/// dispatch(&element, CONNECT_ERROR, &error_detail(&err));
+/// ```
 pub fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
@@ -120,6 +256,19 @@ pub fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
 }
 
 /// The terminal event for an outcome: name and detail.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::events::{CONNECT_ERROR, dispatch, terminal_event};
+/// use weavz_connect::flow::{ErrorCode, FlowError, Outcome};
+///
+/// let outcome = Outcome::Failed(FlowError::new(ErrorCode::SessionExpired, "expired"));
+/// let (name, detail) = terminal_event(&outcome);
+/// assert_eq!(name, CONNECT_ERROR);
+/// let document = web_sys::window().unwrap().document().unwrap();
+/// dispatch(&document, name, &detail);
+/// ```
 pub fn terminal_event(outcome: &Outcome) -> (&'static str, Object) {
     match outcome {
         Outcome::Connected(c) => (CONNECTION_CREATED, connection_detail(c)),

@@ -1,4 +1,17 @@
 //! Calls to the host backend: fetching a connect URL and polling the session.
+//!
+//! ```no_run
+//! use weavz_connect::browser::http::{fetch_target, poll};
+//! use weavz_connect::flow::PollResult;
+//!
+//! wasm_bindgen_futures::spawn_local(async {
+//!     let target = fetch_target("/api/connect-token", r#"{"integrationName":"slack"}"#).await.unwrap();
+//!     let token = target.token.expect("a cst_ token");
+//!     if let PollResult::Status(s) = poll("/api/connect-session", &token).await {
+//!         assert!(!s.status.is_terminal(), "nobody opened the connect page yet");
+//!     }
+//! });
+//! ```
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -9,6 +22,22 @@ use crate::flow::{ErrorCode, FlowError, Millis, PollResult, Target};
 use crate::protocol::{Field, MAX_ERROR_LEN, MAX_ID_LEN, PollResponse, SessionStatus};
 
 /// A JSON answer: status, `Retry-After` in milliseconds, parsed body (`null` when not JSON).
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::post_json;
+///
+/// wasm_bindgen_futures::spawn_local(async {
+///     let answer = post_json("/api/connect-session", r#"{"token":"cst_1"}"#).await.unwrap();
+///     if answer.status == 429 {
+///         let wait = answer.retry_after_ms.unwrap_or(1_000.0);
+///         web_sys::console::log_1(&format!("retry in {wait} ms").into());
+///     } else if (200..300).contains(&answer.status) {
+///         web_sys::console::log_1(&answer.body);
+///     }
+/// });
+/// ```
 pub struct JsonAnswer {
     /// HTTP status.
     pub status: u16,
@@ -45,6 +74,20 @@ extern "C" {
 /// POSTs `body` (a JSON document) to `url` (relative URLs resolve against the page) with
 /// `fetch` and reads a JSON answer. (Plain `fetch` rather than gloo-net: measured, the
 /// `http` types gloo-net brings cost more than the whole rest of the core.)
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::post_json;
+///
+/// wasm_bindgen_futures::spawn_local(async {
+///     match post_json("/api/connect-token", r#"{"integrationName":"slack"}"#).await {
+///         Ok(answer) => assert!(answer.status > 0),
+///         // Network errors and bad URLs; HTTP error statuses are answers.
+///         Err(e) => web_sys::console::warn_1(&e.into()),
+///     }
+/// });
+/// ```
 pub async fn post_json(url: &str, body: &str) -> Result<JsonAnswer, String> {
     let promise = weavz_post_json(url, body).map_err(|e| js_message(&e))?;
     let answer: js_sys::Array = wasm_bindgen_futures::JsFuture::from(promise)
@@ -108,6 +151,22 @@ fn describe_failure(answer: &JsonAnswer) -> String {
 }
 
 /// Builds a target from a `{token, connectUrl, expiresAt}` object.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::target_from_object;
+///
+/// let answer = js_sys::JSON::parse(
+///     r#"{"token":"cst_1","connectUrl":"https://platform.weavz.io/connect?token=cst_1",
+///         "expiresAt":"2030-01-01T00:00:00Z"}"#,
+/// )
+/// .unwrap();
+/// let target = target_from_object(&answer).unwrap();
+/// assert_eq!(target.origin, "https://platform.weavz.io");
+/// assert_eq!(target.token.as_deref(), Some("cst_1"));
+/// assert!(target.expires_at.is_some());
+/// ```
 pub fn target_from_object(obj: &JsValue) -> Result<Target, FlowError> {
     let url = text(obj, "connectUrl", 4096)
         .ok_or_else(|| FlowError::new(ErrorCode::Network, "The host backend's answer has no connectUrl."))?;
@@ -129,6 +188,20 @@ pub fn target_from_object(obj: &JsValue) -> Result<Target, FlowError> {
 /// A target from a connect URL, resolved against the page when relative is not allowed:
 /// the URL must be absolute http(s). The token comes from `token` if given, else from
 /// the URL's `token` parameter.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::target_from_url;
+/// use weavz_connect::flow::ErrorCode;
+///
+/// let target = target_from_url("https://platform.weavz.io/connect?token=cst_1", None).unwrap();
+/// assert_eq!(target.token.as_deref(), Some("cst_1"));
+/// let given = target_from_url("https://platform.weavz.io/connect", Some("cst_2".into())).unwrap();
+/// assert_eq!(given.token.as_deref(), Some("cst_2"));
+/// let err = target_from_url("/connect?token=cst_1", None).unwrap_err();
+/// assert_eq!(err.code, ErrorCode::InvalidOptions);
+/// ```
 pub fn target_from_url(url: &str, token: Option<String>) -> Result<Target, FlowError> {
     let invalid = || {
         FlowError::new(
@@ -150,6 +223,20 @@ pub fn target_from_url(url: &str, token: Option<String>) -> Result<Target, FlowE
 }
 
 /// Asks the host backend's token endpoint for a connect URL.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::fetch_target;
+///
+/// wasm_bindgen_futures::spawn_local(async {
+///     match fetch_target("/api/connect-token", r#"{"integrationName":"slack"}"#).await {
+///         Ok(target) => web_sys::console::log_1(&target.connect_url.into()),
+///         // `network`; retryable unless the backend answered with a 4xx other than 408/429.
+///         Err(e) => web_sys::console::warn_1(&format!("{}: {}", e.code.as_str(), e.message).into()),
+///     }
+/// });
+/// ```
 pub async fn fetch_target(endpoint: &str, body: &str) -> Result<Target, FlowError> {
     let answer = post_json(endpoint, body).await.map_err(|e| {
         FlowError::new(
@@ -173,6 +260,21 @@ pub async fn fetch_target(endpoint: &str, body: &str) -> Result<Target, FlowErro
 }
 
 /// Calls a host-provided `getConnectUrl()` and reads its `{connectUrl, token}` answer.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::call_target_fn;
+///
+/// // What a host's `getConnectUrl` option may look like.
+/// let get_connect_url = js_sys::Function::new_no_args(
+///     "return fetch('/api/connect-token', { method: 'POST' }).then((r) => r.json());",
+/// );
+/// wasm_bindgen_futures::spawn_local(async move {
+///     let target = call_target_fn(&get_connect_url).await.unwrap();
+///     assert!(target.connect_url.starts_with("http"));
+/// });
+/// ```
 pub async fn call_target_fn(f: &js_sys::Function) -> Result<Target, FlowError> {
     let failed = |why: String| FlowError::new(ErrorCode::Network, format!("getConnectUrl failed: {why}"));
     let value = f.call0(&JsValue::UNDEFINED).map_err(|e| failed(js_message(&e)))?;
@@ -192,6 +294,16 @@ pub async fn call_target_fn(f: &js_sys::Function) -> Result<Target, FlowError> {
 }
 
 /// A thrown JS value as text.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::js_message;
+///
+/// assert_eq!(js_message(&js_sys::Error::new("boom").into()), "boom");
+/// assert_eq!(js_message(&"plain text".into()), "plain text");
+/// assert_eq!(js_message(&wasm_bindgen::JsValue::NULL), "unknown error");
+/// ```
 pub fn js_message(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         return String::from(err.message());
@@ -200,6 +312,24 @@ pub fn js_message(e: &JsValue) -> String {
 }
 
 /// Polls the session through the host backend's session endpoint.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::http::poll;
+/// use weavz_connect::flow::PollResult;
+/// use weavz_connect::protocol::SessionStatus;
+///
+/// wasm_bindgen_futures::spawn_local(async {
+///     match poll("/api/connect-session", "cst_1").await {
+///         PollResult::Status(s) if s.status == SessionStatus::Completed => {
+///             web_sys::console::log_1(&format!("connected {:?}", s.connection_id).into())
+///         }
+///         PollResult::Status(_) | PollResult::Retry { .. } => { /* ask again later */ }
+///         PollResult::InvalidToken | PollResult::Fatal(_) => { /* give up */ }
+///     }
+/// });
+/// ```
 pub async fn poll(endpoint: &str, token: &str) -> PollResult {
     let body = js_sys::JSON::stringify(&{
         let o = js_sys::Object::new();

@@ -4,6 +4,15 @@
 //! dispatches its DOM events exactly once: on the element that shows it (the first one for
 //! its integration), or on `document` when none does; they bubble to `window` either way.
 //! Elements and promises subscribe to show or return its outcome.
+//!
+//! ```no_run
+//! use weavz_connect::browser::resume::resume;
+//!
+//! let window = web_sys::window().unwrap();
+//! // At page load: nothing happens when no redirect-mode flow is pending.
+//! let flows = resume(&window);
+//! web_sys::console::log_1(&format!("{} flows resumed", flows.len()).into());
+//! ```
 
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
@@ -16,6 +25,19 @@ use super::redirect;
 use crate::flow::{Outcome, Progress};
 
 /// A flow picked up after a redirect.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::resume;
+///
+/// let window = web_sys::window().unwrap();
+/// for flow in resume::resume(&window) {
+///     let integration = flow.integration.as_deref().unwrap_or("?");
+///     let running = flow.handle().is_some_and(|h| h.is_running());
+///     web_sys::console::log_1(&format!("{integration}: still running: {running}").into());
+/// }
+/// ```
 pub struct Resumed {
     handle: OnceCell<FlowHandle>,
     id: String,
@@ -38,6 +60,18 @@ struct State {
 
 impl Resumed {
     /// The running flow (same id as before the redirect).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use weavz_connect::browser::resume;
+    ///
+    /// let window = web_sys::window().unwrap();
+    /// // The user chose "Cancel" on an interrupted flow:
+    /// if let Some(handle) = resume::resume(&window).first().and_then(|f| f.handle()) {
+    ///     handle.cancel();
+    /// }
+    /// ```
     pub fn handle(&self) -> Option<&FlowHandle> {
         self.handle.get()
     }
@@ -45,6 +79,25 @@ impl Resumed {
     /// Calls `observer` with the flow's reports from now on, after replaying its latest
     /// progress step and, if it already ended, its outcome. (DOM events are not repeated:
     /// they went out once.) Returns an id for [`Resumed::release`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::rc::Rc;
+    /// use weavz_connect::browser::driver::Report;
+    /// use weavz_connect::browser::resume;
+    /// use weavz_connect::flow::Outcome;
+    ///
+    /// let window = web_sys::window().unwrap();
+    /// if let Some(flow) = resume::resume(&window).pop() {
+    ///     // Called at once with the latest step (and the outcome, if it already ended).
+    ///     let _subscription = flow.subscribe(Rc::new(|_: &str, report: Report<'_>| {
+    ///         if let Report::Finished(Outcome::Connected(c)) = report {
+    ///             web_sys::console::log_1(&format!("connected {}", c.connection_id).into());
+    ///         }
+    ///     }));
+    /// }
+    /// ```
     pub fn subscribe(&self, observer: Observer) -> u32 {
         let (progress, outcome, sub) = {
             let mut s = self.state.borrow_mut();
@@ -67,6 +120,21 @@ impl Resumed {
 
     /// Marks the flow as shown by `element` (its events are dispatched there from now on);
     /// false if another element already shows it.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use weavz_connect::browser::resume;
+    ///
+    /// let window = web_sys::window().unwrap();
+    /// let element = window.document().unwrap().get_element_by_id("connect-slack").unwrap();
+    /// for flow in resume::resume(&window) {
+    ///     if flow.integration.as_deref() == Some("slack") && flow.claim(&element) {
+    ///         // From now on the flow's DOM events are dispatched on `element`.
+    ///         break;
+    ///     }
+    /// }
+    /// ```
     pub fn claim(&self, element: &EventTarget) -> bool {
         let mut s = self.state.borrow_mut();
         if s.shown_by.is_some() {
@@ -77,6 +145,23 @@ impl Resumed {
     }
 
     /// Undoes [`Resumed::claim`] (the element went away) and drops its subscription.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::rc::Rc;
+    /// use weavz_connect::browser::driver::Report;
+    /// use weavz_connect::browser::resume;
+    ///
+    /// let window = web_sys::window().unwrap();
+    /// let element = window.document().unwrap().get_element_by_id("connect-slack").unwrap();
+    /// if let Some(flow) = resume::resume(&window).pop() {
+    ///     flow.claim(&element);
+    ///     let subscription = flow.subscribe(Rc::new(|_: &str, _: Report<'_>| {}));
+    ///     // The element was removed from the page:
+    ///     flow.release(subscription);
+    /// }
+    /// ```
     pub fn release(&self, subscription: u32) {
         let mut s = self.state.borrow_mut();
         s.shown_by = None;
@@ -91,6 +176,18 @@ thread_local! {
 /// The redirect-mode flows of this tab, started on the first call (later calls return
 /// the same flows). Removes the `weavz_*` parameters from the address bar. Empty when
 /// nothing is pending.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::resume::resume;
+///
+/// let window = web_sys::window().unwrap();
+/// let first = resume(&window);
+/// // Later calls return the same flows; none is started twice.
+/// let again = resume(&window);
+/// assert_eq!(first.len(), again.len());
+/// ```
 pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
     if let Some(list) = RESUMED.with(|r| r.borrow().clone()) {
         return list;

@@ -81,6 +81,30 @@ struct Shown {
 }
 
 /// The connections panel. See the module documentation.
+///
+/// # Examples
+///
+/// Mounted on its own, for one end user, in English and the dark theme:
+///
+/// ```no_run
+/// use leptos::prelude::*;
+/// use weavz_connect::ui::ConnectionsPanel;
+///
+/// leptos::mount::mount_to_body(|| {
+///     view! {
+///         <ConnectionsPanel
+///             token_endpoint="/api/connect-token"
+///             session_endpoint="/api/connect-session"
+///             integrations_endpoint="/api/integrations"
+///             connections_endpoint="/api/connections"
+///             integrations="slack,github"
+///             end_user="user-42"
+///             locale="en"
+///             theme="dark"
+///         />
+///     }
+/// });
+/// ```
 #[component]
 pub fn ConnectionsPanel(
     /// `POST` → `{token, connectUrl, expiresAt}` (as for [`super::ConnectButton`]).

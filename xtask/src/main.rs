@@ -9,6 +9,7 @@ use std::time::Instant;
 
 mod bench;
 mod dist;
+mod doc_examples;
 mod minify;
 mod size;
 
@@ -220,6 +221,7 @@ fn test() -> Result {
             cargo().args(["fmt", "--all", "--check"]).current_dir(&root),
         ),
     )?;
+    step("doc examples (every public item)", doc_examples::check())?;
     step(
         "clippy",
         run(
