@@ -222,8 +222,15 @@ impl Config {
         };
         let number = |name: &str, check: fn(f64) -> Result<f64, FlowError>| {
             attr(host, name)
-                // JavaScript's unary `+` (as `Number()`): Rust's float parser would cost ~18 KB.
-                .map(|v| check(JsValue::from_str(v.trim()).unchecked_into_f64()).ok())
+                // Decimal only (`1500`, `1.5e3`), read by JavaScript's unary `+`: Rust's float
+                // parser would cost ~18 KB. (`+` alone would also take `0x10` and the like.)
+                .map(|v| {
+                    let v = v.trim();
+                    let decimal = v.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+                    decimal
+                        .then(|| JsValue::from_str(v).unchecked_into_f64())
+                        .and_then(|ms| check(ms).ok())
+                })
                 .map(|ms| {
                     ms.ok_or_else(|| format!("{name} must be a number of milliseconds (see the README)."))
                 })
@@ -286,8 +293,10 @@ struct Button {
     actions: Element,
     reopen: Element,
     listeners: RefCell<Vec<Listener>>,
-    /// Last, so that when the button is dropped the flow's final report finds it gone and
-    /// only dispatches the DOM event.
+    /// A click is starting a flow (see `on_click`).
+    starting: std::cell::Cell<bool>,
+    /// Dropped with the button: a flow it started is aborted, and its final report (the
+    /// observer's weak reference no longer upgrades) only dispatches the DOM event.
     flow: RefCell<Option<Shown>>,
 }
 
@@ -342,6 +351,7 @@ impl Button {
             actions,
             reopen,
             listeners: RefCell::new(Vec::new()),
+            starting: std::cell::Cell::new(false),
             flow: RefCell::new(None),
         });
         let on = |target: &Element, act: fn(&Rc<Button>)| {
@@ -380,10 +390,11 @@ impl Button {
         let Some(handle) = r.handle().cloned() else { return };
         // Its events are dispatched by the resumed flow itself (on this element).
         let subscription = r.subscribe(observer(Rc::downgrade(this), None));
-        *self.flow.borrow_mut() = Some(Shown {
+        let old = self.flow.borrow_mut().replace(Shown {
             handle,
             resumed: Some((r, subscription)),
         });
+        drop(old);
     }
 
     fn handle(&self) -> Option<FlowHandle> {
@@ -391,6 +402,11 @@ impl Button {
     }
 
     fn set_state(&self, state: ButtonState) {
+        // The same state again (Waiting, then PopupOpened) changes nothing: rewriting the
+        // status line would make screen readers announce it twice.
+        if *self.state.borrow() == state {
+            return;
+        }
         *self.state.borrow_mut() = state;
         self.render();
     }
@@ -453,7 +469,14 @@ impl Button {
             }
             return;
         }
-        match self.start(&window) {
+        // A page's listener that clicks the button again while this click starts a flow
+        // (events go out synchronously) is ignored: one flow per button.
+        if self.starting.replace(true) {
+            return;
+        }
+        let started = self.start(&window);
+        self.starting.set(false);
+        match started {
             Ok(handle) => {
                 // The flow may have ended already (a blocked popup); its guard goes here
                 // either way. The old one is dropped outside the borrow.

@@ -18,7 +18,7 @@
 //! ```no_run
 //! use weavz_connect::js;
 //!
-//! js::install(); // window.WeavzConnect, and <weavz-connect> with feature `ui`
+//! js::install(); // window.WeavzConnect, and <weavz-connect> with feature `element`
 //! let options = js_sys::JSON::parse(
 //!     r#"{"integration":"slack","tokenEndpoint":"/api/connect-token"}"#,
 //! )

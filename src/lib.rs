@@ -26,9 +26,8 @@
 //! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
 //! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
 //! | `element` | the `<weavz-connect>` element (plain web-sys) | `js` |
-//! | `ui` | the Leptos `ConnectButton` | `js`, Leptos 0.8 (CSR) |
-//! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui`, `element` |
-//! | `small-alloc` | `lol_alloc` as the global allocator on wasm32 (for the packaged JS builds; not for Rust apps, which keep theirs) | `lol_alloc` |
+//! | `ui` | the Leptos `ConnectButton` (and `element`, so `install()` defines `<weavz-connect>`) | `element`, Leptos 0.8 (CSR) |
+//! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui` |
 //!
 //! With `default-features = false` only [`flow`], [`button`], [`i18n`] and [`protocol`] remain: no browser and no
 //! WebAssembly needed (the sandbox uses them so). In a Leptos app:
@@ -51,13 +50,6 @@
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-
-/// The packaged JS builds' allocator (feature `small-alloc`): a free list, smaller than
-/// dlmalloc; the lock is never contended (a page's WebAssembly runs on one thread).
-#[cfg(all(feature = "small-alloc", target_arch = "wasm32"))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 #[cfg(feature = "browser")]
 pub mod browser;

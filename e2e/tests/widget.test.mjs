@@ -1176,8 +1176,14 @@ for (const browserName of browsers()) {
         alert: 'weavz-connect: timeout-ms must be a number of milliseconds (see the README).',
         button: false,
       });
+      // Decimal numbers only: JavaScript would read 0x10 as 16.
+      assert.deepEqual(await read({ ...base, 'close-grace-ms': '0x10' }), {
+        alert: 'weavz-connect: close-grace-ms must be a number of milliseconds (see the README).',
+        button: false,
+      });
       assert.equal((await read({ ...base, 'timeout-ms': '60000' })).button, true);
-      assert.equal(messages.filter((m) => m.startsWith('weavz-connect:')).length, 3);
+      assert.equal((await read({ ...base, 'close-grace-ms': ' 1.5e3 ' })).button, true);
+      assert.equal(messages.filter((m) => m.startsWith('weavz-connect:')).length, 4);
       await done(page);
     });
 

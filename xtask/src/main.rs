@@ -232,7 +232,7 @@ fn test() -> Result {
         ),
     )?;
     ensure_wasm_target()?;
-    for features in ["js", "js,element,small-alloc", "js,ui", "js,panel"] {
+    for features in ["js", "js,element", "js,ui", "js,panel"] {
         step(
             &format!("wasm clippy ({features})"),
             run(
@@ -258,6 +258,26 @@ fn test() -> Result {
             ),
         )?;
     }
+    step(
+        "wasm clippy (bundle/, full)",
+        run(
+            "cargo clippy for wasm32 (bundle/, the packaged module)",
+            cargo()
+                .args([
+                    "clippy",
+                    "-p",
+                    "weavz-connect-bundle",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--features",
+                    "full",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .current_dir(&root),
+        ),
+    )?;
     step(
         "rust tests",
         run(
@@ -486,26 +506,27 @@ fn wasm_rustflags_config() -> String {
     format!("target.wasm32-unknown-unknown.rustflags=[{}]", array.join(","))
 }
 
-/// Builds one feature set of the widget: cargo (release) → wasm-bindgen → wasm-opt (with
+/// Builds one package of the widget from `bundle/` (its feature of the same name picks the
+/// widget's features and the allocator): cargo (release) → wasm-bindgen → wasm-opt (with
 /// short import/export names) → the glue renamed to match, bundled and minified.
-fn build_package(name: &'static str, features: &str, tools: &Tools) -> Result<PathBuf> {
+fn build_package(name: &'static str, tools: &Tools) -> Result<PathBuf> {
     let root = root();
     run(
-        &format!("building the {name} widget (features: {features})"),
+        &format!("building the {name} widget (bundle/ feature {name})"),
         cargo()
             .args(["--config", &wasm_rustflags_config()])
             .args([
                 "build",
                 "-p",
-                "weavz-connect",
+                "weavz-connect-bundle",
                 "--release",
                 "--target",
                 "wasm32-unknown-unknown",
             ])
-            .args(["--no-default-features", "--features", features])
+            .args(["--features", name])
             .current_dir(&root),
     )?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/release/weavz_connect.wasm");
+    let wasm = target_dir().join("wasm32-unknown-unknown/release/weavz_connect_bundle.wasm");
     let out = target_dir().join("pkg").join(name);
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|e| format!("cleaning {}: {e}", out.display()))?;
@@ -608,9 +629,9 @@ pub fn build() -> Result<Built> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
     let tools = tools()?;
-    let core = build_package("core", "js,small-alloc", &tools)?;
-    let full = build_package("full", "js,element,small-alloc", &tools)?;
-    let panel = build_package("panel", "js,panel", &tools)?;
+    let core = build_package("core", &tools)?;
+    let full = build_package("full", &tools)?;
+    let panel = build_package("panel", &tools)?;
     // The demo shows the panel too.
     let demo = build_demo(&panel)?;
     Ok(Built {
