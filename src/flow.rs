@@ -549,10 +549,12 @@ pub enum Input {
         /// a hint: the session decides.
         hint: Option<ResultOutcome>,
     },
-    /// Redirect mode: the page that left was restored from the back/forward cache (Back).
+    /// Redirect mode: the page that left was restored from the back/forward cache (Back),
+    /// or the navigation did not happen.
     PageRestored {
-        /// Whether the saved flow is still pending; if not, a page loaded in between
-        /// finished it and reported its outcome.
+        /// Whether the saved flow looks pending; if not, a page loaded in between finished
+        /// it and reported its outcome. Only a "no" is certain: Firefox restores a page with
+        /// the `sessionStorage` it had when it left, so a finished flow may look pending.
         pending: bool,
     },
 }
@@ -590,8 +592,9 @@ pub enum Progress {
     /// A redirect-mode flow's session is still open while no connect page of ours shows it
     /// (Back, a reload, a navigation that did not happen): the user can continue or cancel.
     Interrupted,
-    /// A page restored with Back found its redirect-mode flow already finished by a page
-    /// loaded in between (which reported the outcome): this copy stops without one.
+    /// A page restored with Back found its redirect-mode flow already finished while it was
+    /// away (by the page the tab went to, which reported the outcome): this copy stops
+    /// without one.
     HandledElsewhere,
 }
 
@@ -780,6 +783,9 @@ pub struct Flow {
     focus_after_close: bool,
     /// [`Progress::Interrupted`] went out (once per flow).
     told_interrupted: bool,
+    /// The page that left is here again ([`Input::PageRestored`]) and the session has not
+    /// answered since: an end it reports happened while the page was away.
+    came_back: bool,
     /// Polls answered non-terminal while detached (for the backoff).
     detached_polls: u32,
     /// The latest time seen.
@@ -821,6 +827,7 @@ impl Flow {
             detached_polls: 0,
             focus_after_close: false,
             told_interrupted: false,
+            came_back: false,
             offline: false,
             windowless,
             now: 0.0,
@@ -1057,13 +1064,12 @@ impl Flow {
                     return out;
                 }
                 if pending {
+                    self.came_back = true;
                     out.push(Effect::Progress(Progress::Resumed));
                     self.next_poll_at = Some(now);
                     self.maybe_poll(now, &mut out);
                 } else {
-                    self.phase = Phase::Done;
-                    out.push(Effect::Progress(Progress::HandledElsewhere));
-                    out.push(Effect::Release);
+                    self.handled_elsewhere(&mut out);
                 }
             }
             Input::Abort => {
@@ -1077,6 +1083,12 @@ impl Flow {
             }
         }
         out
+    }
+
+    fn handled_elsewhere(&mut self, out: &mut Vec<Effect>) {
+        self.phase = Phase::Done;
+        out.push(Effect::Progress(Progress::HandledElsewhere));
+        out.push(Effect::Release);
     }
 
     fn can_poll(&self) -> bool {
@@ -1185,6 +1197,15 @@ impl Flow {
             PollResult::Status(resp) => {
                 self.poll_failures = 0;
                 self.last_poll_error = None;
+                if std::mem::take(&mut self.came_back)
+                    && matches!(resp.status, SessionStatus::Completed | SessionStatus::Failed)
+                {
+                    // The session ended while this page was away, so it ended at the connect
+                    // page, which sent the tab on to the return page: that page reported it.
+                    // (Whether the saved record says so cannot be trusted in Firefox.)
+                    self.handled_elsewhere(out);
+                    return;
+                }
                 match resp.status {
                     SessionStatus::Completed => match resp.connection_id.clone() {
                         Some(connection_id) if !connection_id.is_empty() => {
@@ -1214,7 +1235,10 @@ impl Flow {
                         );
                     }
                     SessionStatus::Pending | SessionStatus::Connecting => {
-                        if self.windowless && !self.told_interrupted && self.claimed.is_none() {
+                        // No window of ours shows the connect page, so an open session means
+                        // the user has not finished, whatever a return URL claimed: say so
+                        // (Continue, Cancel), and keep asking.
+                        if self.windowless && !self.told_interrupted {
                             self.told_interrupted = true;
                             out.push(Effect::Progress(Progress::Interrupted));
                         }

@@ -176,6 +176,19 @@ keys![
     Categories,
     Unreachable,
     Unexpected,
+    TypeOauth2,
+    TypePlatformOauth2,
+    TypeSecretText,
+    TypeBasicAuth,
+    TypeCustomAuth,
+    StatusActive,
+    StatusError,
+    CategoryAi,
+    CategoryCommunication,
+    CategoryContentAndFiles,
+    CategoryCustomerSupport,
+    CategoryDeveloperTools,
+    CategoryProductivity,
 ];
 
 /// The text for `key` in `lang`.
@@ -239,6 +252,19 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Categories => "Categories",
             Unreachable => "the server could not be reached",
             Unexpected => "the server\u{2019}s answer could not be read",
+            TypeOauth2 => "OAuth 2.0",
+            TypePlatformOauth2 => "OAuth 2.0 (platform app)",
+            TypeSecretText => "API key",
+            TypeBasicAuth => "Username and password",
+            TypeCustomAuth => "Custom credentials",
+            StatusActive => "Active",
+            StatusError => "Error",
+            CategoryAi => "AI",
+            CategoryCommunication => "Communication",
+            CategoryContentAndFiles => "Content and files",
+            CategoryCustomerSupport => "Customer support",
+            CategoryDeveloperTools => "Developer tools",
+            CategoryProductivity => "Productivity",
         },
         Lang::De => match key {
             Title => "Verbindungen",
@@ -290,6 +316,19 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Categories => "Kategorien",
             Unreachable => "der Server war nicht erreichbar",
             Unexpected => "die Antwort des Servers war nicht lesbar",
+            TypeOauth2 => "OAuth 2.0",
+            TypePlatformOauth2 => "OAuth 2.0 (Plattform-App)",
+            TypeSecretText => "API-Schlüssel",
+            TypeBasicAuth => "Benutzername und Passwort",
+            TypeCustomAuth => "Eigene Zugangsdaten",
+            StatusActive => "Aktiv",
+            StatusError => "Fehler",
+            CategoryAi => "KI",
+            CategoryCommunication => "Kommunikation",
+            CategoryContentAndFiles => "Inhalte und Dateien",
+            CategoryCustomerSupport => "Kundensupport",
+            CategoryDeveloperTools => "Entwicklerwerkzeuge",
+            CategoryProductivity => "Produktivität",
         },
         Lang::Es => match key {
             Title => "Conexiones",
@@ -341,7 +380,99 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Categories => "Categorías",
             Unreachable => "no se pudo contactar con el servidor",
             Unexpected => "no se pudo leer la respuesta del servidor",
+            TypeOauth2 => "OAuth 2.0",
+            TypePlatformOauth2 => "OAuth 2.0 (app de la plataforma)",
+            TypeSecretText => "Clave de API",
+            TypeBasicAuth => "Usuario y contraseña",
+            TypeCustomAuth => "Credenciales personalizadas",
+            StatusActive => "Activa",
+            StatusError => "Con errores",
+            CategoryAi => "IA",
+            CategoryCommunication => "Comunicación",
+            CategoryContentAndFiles => "Contenido y archivos",
+            CategoryCustomerSupport => "Atención al cliente",
+            CategoryDeveloperTools => "Herramientas para desarrolladores",
+            CategoryProductivity => "Productividad",
         },
+    }
+}
+
+/// What kind of value the server sent, for [`value_text`].
+///
+/// ```
+/// use weavz_connect::i18n::{Lang, Value, value_text};
+/// // The same raw word can mean different things: the kind picks the table.
+/// assert_eq!(value_text(Lang::En, Value::ConnectionStatus, "ACTIVE"), "Active");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// A connection's `type` (`OAUTH2`, `SECRET_TEXT`, …).
+    ConnectionType,
+    /// A connection's `status` (`ACTIVE`, `ERROR`).
+    ConnectionStatus,
+    /// An integration's category (`COMMUNICATION`, `DEVELOPER_TOOLS`, …).
+    Category,
+}
+
+/// A value the server sent (a connection's type or status, an integration's category), for
+/// people in `lang`. Known values (Weavz's, matched regardless of case and of `-`, `_` or
+/// spaces) are translated; an unknown one is shown readably (`NEW_THING` → `New thing`),
+/// and a blank one as a dash, never as nothing.
+///
+/// ```
+/// use weavz_connect::i18n::{Lang, Value, value_text};
+/// assert_eq!(value_text(Lang::De, Value::ConnectionType, "secret-text"), "API-Schlüssel");
+/// assert_eq!(value_text(Lang::Es, Value::ConnectionStatus, "active"), "Activa");
+/// assert_eq!(value_text(Lang::En, Value::ConnectionStatus, "NEEDS_REAUTH"), "Needs reauth");
+/// assert_eq!(value_text(Lang::En, Value::Category, "  "), "—");
+/// ```
+pub fn value_text(lang: Lang, kind: Value, raw: &str) -> String {
+    use Key::*;
+    let normal: String = raw
+        .trim()
+        .chars()
+        .map(|c| {
+            if matches!(c, '-' | ' ') {
+                '_'
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
+        .collect();
+    let key = match (kind, normal.as_str()) {
+        (Value::ConnectionType, "OAUTH2") => Some(TypeOauth2),
+        (Value::ConnectionType, "PLATFORM_OAUTH2") => Some(TypePlatformOauth2),
+        (Value::ConnectionType, "SECRET_TEXT") => Some(TypeSecretText),
+        (Value::ConnectionType, "BASIC_AUTH") => Some(TypeBasicAuth),
+        (Value::ConnectionType, "CUSTOM_AUTH") => Some(TypeCustomAuth),
+        (Value::ConnectionStatus, "ACTIVE") => Some(StatusActive),
+        (Value::ConnectionStatus, "ERROR") => Some(StatusError),
+        (Value::Category, "AI" | "ARTIFICIAL_INTELLIGENCE") => Some(CategoryAi),
+        (Value::Category, "COMMUNICATION") => Some(CategoryCommunication),
+        (Value::Category, "CONTENT_AND_FILES") => Some(CategoryContentAndFiles),
+        (Value::Category, "CUSTOMER_SUPPORT") => Some(CategoryCustomerSupport),
+        (Value::Category, "DEVELOPER_TOOLS") => Some(CategoryDeveloperTools),
+        (Value::Category, "PRODUCTIVITY") => Some(CategoryProductivity),
+        _ => None,
+    };
+    match key {
+        Some(key) => text(lang, key).to_owned(),
+        None => readable(raw),
+    }
+}
+
+/// `CONTENT_AND_FILES` → `Content and files`; blank → `—`.
+fn readable(raw: &str) -> String {
+    let words = raw.replace(['_', '-'], " ");
+    let words = words
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "\u{2014}".to_owned(),
     }
 }
 
@@ -423,8 +554,8 @@ mod tests {
                         "{lang:?} {key:?}"
                     );
                 }
-                // Only the column "Name"/"Status"/"Integration" may coincide across languages.
-                if lang != Lang::En && !matches!(key, ColName | ColStatus | ColIntegration) {
+                // Only these may coincide across languages (Spanish says "Error" too).
+                if lang != Lang::En && !matches!(key, ColName | ColStatus | ColIntegration | TypeOauth2) {
                     assert_ne!(t, en, "{lang:?} {key:?} is not translated");
                 }
             }
@@ -443,5 +574,100 @@ mod tests {
             error_text(Lang::Es, "Slack", &expired),
             "La sesión de conexión caducó. Inténtalo de nuevo."
         );
+    }
+
+    #[test]
+    fn known_server_values_are_translated() {
+        assert_eq!(value_text(Lang::De, Value::ConnectionStatus, "ACTIVE"), "Aktiv");
+        assert_eq!(value_text(Lang::Es, Value::ConnectionStatus, "ACTIVE"), "Activa");
+        assert_eq!(value_text(Lang::En, Value::ConnectionStatus, "ERROR"), "Error");
+        assert_eq!(
+            value_text(Lang::De, Value::ConnectionType, "SECRET_TEXT"),
+            "API-Schlüssel"
+        );
+        assert_eq!(
+            value_text(Lang::Es, Value::ConnectionType, "BASIC_AUTH"),
+            "Usuario y contraseña"
+        );
+        assert_eq!(value_text(Lang::De, Value::ConnectionType, "OAUTH2"), "OAuth 2.0");
+        assert_eq!(
+            value_text(Lang::Es, Value::Category, "DEVELOPER_TOOLS"),
+            "Herramientas para desarrolladores"
+        );
+        // Case and separators do not matter: Weavz writes categories in capitals, others do not.
+        assert_eq!(
+            value_text(Lang::De, Value::Category, "communication"),
+            "Kommunikation"
+        );
+        assert_eq!(
+            value_text(Lang::De, Value::Category, "content-and-files"),
+            "Inhalte und Dateien"
+        );
+        assert_eq!(
+            value_text(Lang::En, Value::Category, " Customer support "),
+            "Customer support"
+        );
+        // A value of one kind is not translated as another kind's.
+        assert_eq!(value_text(Lang::De, Value::ConnectionStatus, "OAUTH2"), "Oauth2");
+    }
+
+    #[test]
+    fn every_known_value_has_its_own_text_in_every_language() {
+        let known = [
+            (Value::ConnectionType, "OAUTH2"),
+            (Value::ConnectionType, "PLATFORM_OAUTH2"),
+            (Value::ConnectionType, "SECRET_TEXT"),
+            (Value::ConnectionType, "BASIC_AUTH"),
+            (Value::ConnectionType, "CUSTOM_AUTH"),
+            (Value::ConnectionStatus, "ACTIVE"),
+            (Value::ConnectionStatus, "ERROR"),
+            (Value::Category, "AI"),
+            (Value::Category, "COMMUNICATION"),
+            (Value::Category, "CONTENT_AND_FILES"),
+            (Value::Category, "CUSTOMER_SUPPORT"),
+            (Value::Category, "DEVELOPER_TOOLS"),
+            (Value::Category, "PRODUCTIVITY"),
+        ];
+        for lang in ALL {
+            let texts: Vec<String> = known.iter().map(|(k, v)| value_text(lang, *k, v)).collect();
+            for (text, (_, raw)) in texts.iter().zip(known) {
+                assert!(!text.trim().is_empty(), "{lang:?} {raw}");
+                // Translated through the table, not shown through the fallback.
+                assert!(
+                    lang == Lang::En || *text != readable(raw),
+                    "{lang:?} {raw}: {text}"
+                );
+            }
+            let mut unique = texts.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), texts.len(), "{lang:?}: two values share a text");
+        }
+    }
+
+    #[test]
+    fn unknown_values_are_readable_never_blank() {
+        for lang in ALL {
+            assert_eq!(
+                value_text(lang, Value::ConnectionStatus, "NEEDS_REAUTH"),
+                "Needs reauth"
+            );
+            assert_eq!(
+                value_text(lang, Value::Category, "SALES_AND_CRM"),
+                "Sales and crm"
+            );
+            assert_eq!(value_text(lang, Value::ConnectionType, "__x--y__"), "X y");
+            assert_eq!(
+                value_text(lang, Value::ConnectionType, "ÉTAT_NOUVEAU"),
+                "État nouveau"
+            );
+            for blank in ["", "   ", "___", "-"] {
+                assert_eq!(
+                    value_text(lang, Value::ConnectionStatus, blank),
+                    "\u{2014}",
+                    "{blank:?}"
+                );
+            }
+        }
     }
 }

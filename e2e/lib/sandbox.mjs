@@ -35,6 +35,8 @@ export async function startSandbox(extraArgs = []) {
     connect: banner.connect,
     provider: banner.provider,
     apiKey: banner['api key'],
+    /** The demo host backend's workspace: its /api/connections lists this one's. */
+    workspaceId: banner.workspace,
     /** Calls the connect API with the sandbox key. */
     async api(method, apiPath, body) {
       const res = await fetch(`${banner.connect}/api/v1${apiPath}`, {

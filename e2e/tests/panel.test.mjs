@@ -267,7 +267,7 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
-    it('German and Spanish: every text of the panel is translated', async () => {
+    it('German and Spanish: every text of the panel is translated, the server\'s type and status values too', async () => {
       const page = await panelPage();
       for (const [locale, create, empty] of [
         ['de', 'Verbindung erstellen', 'Noch keine Verbindungen. Erstellen Sie die erste.'],
@@ -278,6 +278,35 @@ for (const browserName of browsers()) {
         assert.equal(await inPanel(page, (root) => root.querySelector('[part=create]').textContent), create);
         assert.equal(await inPanel(page, (root) => root.querySelector('.weavz-panel').getAttribute('lang')), locale);
       }
+      // The server's values (type SECRET_TEXT, status ACTIVE) are shown in the panel's language.
+      const { status: created, body } = await sandbox.api('POST', '/connections', {
+        type: 'SECRET_TEXT',
+        integrationName: 'openai',
+        externalId: 'panel-locale',
+        displayName: 'Locale check',
+        workspaceId: sandbox.workspaceId,
+        secretText: 'sk-locale-0123456789abcdef',
+      });
+      assert.equal(created, 201, JSON.stringify(body));
+      for (const [locale, type, state] of [
+        ['de', 'API-Schlüssel', 'Aktiv'],
+        ['es', 'Clave de API', 'Activa'],
+        ['en', 'API key', 'Active'],
+      ]) {
+        // Changing an attribute renders the panel again, which reloads the list.
+        await page.evaluate((l) => document.querySelector('weavz-connections').setAttribute('locale', l), locale);
+        const cells = await until(
+          page,
+          (l) => {
+            const root = document.querySelector('weavz-connections').shadowRoot;
+            const row = root.querySelector('tr[data-connection-id]');
+            return root.querySelector('.weavz-panel')?.getAttribute('lang') === l && row && [...row.cells].map((c) => c.textContent);
+          },
+          locale,
+        );
+        assert.deepEqual([cells[2], cells[3]], [type, state], `${locale}: ${JSON.stringify(cells)}`);
+      }
+      await sandbox.api('DELETE', `/connections/${body.connection.id}`);
       await done(page);
     });
 

@@ -420,8 +420,14 @@ fn current_url(window: &Window) -> Option<Url> {
 }
 
 /// Removes every `weavz_*` parameter from the address bar (`history.replaceState`, keeping
-/// the entry's state), so a reload or a copied link does not carry them, and puts back the
-/// fragment the page had when it left. Does nothing when there are none.
+/// the entry's state), so a reload or a copied link does not carry them. Does nothing when
+/// there are none.
+///
+/// The return URL has no fragment (see [`return_url`]), so the one the page had when it left
+/// is put back with a fragment navigation that replaces the entry (`location.replace`): the
+/// browser fires `popstate` and `hashchange` as for any fragment change, so a hash router
+/// that read an empty `location.hash` before the widget loaded shows the right route, and
+/// the history gets no extra entry. (Saved fragments only come from this tab's own pages.)
 ///
 /// # Examples
 ///
@@ -440,14 +446,15 @@ pub fn clean_address_bar(window: &Window, hash: Option<&str>) {
     if url.href() == before {
         return;
     }
-    if url.hash().is_empty()
-        && let Some(h) = hash
-    {
+    let Ok(history) = window.history() else { return };
+    let state = history.state().unwrap_or(JsValue::NULL);
+    let _ = history.replace_state_with_url(&state, "", Some(&url.href()));
+    if let Some(h) = hash.filter(|_| url.hash().is_empty()) {
         url.set_hash(h);
-    }
-    if let Ok(history) = window.history() {
-        let state = history.state().unwrap_or(JsValue::NULL);
-        let _ = history.replace_state_with_url(&state, "", Some(&url.href()));
+        if window.location().replace(&url.href()).is_ok() {
+            // A fragment navigation clears the entry's state: put the page's back.
+            let _ = history.replace_state_with_url(&state, "", Some(&url.href()));
+        }
     }
 }
 

@@ -640,8 +640,11 @@ fn a_leaving_page_never_polls_but_a_restored_one_asks_the_session() {
             Effect::Poll("cst_abc".into())
         ]
     );
-    let fx = f.handle(10_100.0, poll(SessionStatus::Completed, Some("c9"), None));
-    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c9"));
+    // Still open (Back from the connect page): the user may continue or cancel.
+    let fx = f.handle(10_100.0, poll(SessionStatus::Pending, None, None));
+    assert_eq!(fx, vec![Effect::Progress(Progress::Interrupted)]);
+    let fx = f.handle(10_200.0, Input::Cancel);
+    assert_eq!(code(&fx), Some(ErrorCode::UserCancelled));
 }
 
 #[test]
@@ -668,6 +671,65 @@ fn a_page_restored_after_another_page_finished_the_flow_stops_without_an_outcome
     // A popup flow ignores it.
     let mut f = waiting(true);
     assert!(f.handle(5.0, Input::PageRestored { pending: false }).is_empty());
+}
+
+/// Ticks (every 250 ms from `now`) until the flow polls; returns that time.
+fn tick_until_poll(f: &mut Flow, mut now: f64) -> f64 {
+    while !f
+        .handle(now, Input::Tick)
+        .contains(&Effect::Poll("cst_abc".into()))
+    {
+        now += 250.0;
+        assert!(now < 120_000.0, "no poll");
+    }
+    now
+}
+
+#[test]
+fn a_restored_page_whose_session_ended_while_it_was_away_stops_without_an_outcome() {
+    // Its saved record still looks pending (Firefox restores the page with the storage it
+    // had when it left), but the session ended meanwhile: the return page reported it.
+    for status in [SessionStatus::Completed, SessionStatus::Failed] {
+        let mut f = Flow::new(redirect_cfg(true));
+        f.handle(0.0, Input::Target(target()));
+        let fx = f.handle(500.0, Input::PageRestored { pending: true });
+        assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+        let fx = f.handle(510.0, poll(status, Some("c9"), Some("denied")));
+        assert_eq!(
+            fx,
+            vec![Effect::Progress(Progress::HandledElsewhere), Effect::Release]
+        );
+        assert!(f.is_done());
+    }
+    // Still open when it comes back: the user went Back from the connect page. What ends
+    // after that happens while the page is here, and is its to report.
+    let mut f = Flow::new(redirect_cfg(true));
+    f.handle(0.0, Input::Target(target()));
+    f.handle(500.0, Input::PageRestored { pending: true });
+    let fx = f.handle(510.0, poll(SessionStatus::Connecting, None, None));
+    assert_eq!(fx, vec![Effect::Progress(Progress::Interrupted)]);
+    let mut now = 510.0;
+    now = tick_until_poll(&mut f, now);
+    let fx = f.handle(now, poll(SessionStatus::Completed, Some("c9"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "c9"));
+    // A failed poll is no answer: the first real one still decides.
+    let mut f = Flow::new(redirect_cfg(true));
+    f.handle(0.0, Input::Target(target()));
+    f.handle(500.0, Input::PageRestored { pending: true });
+    f.handle(
+        510.0,
+        Input::Poll(PollResult::Retry {
+            reason: "HTTP 503".into(),
+            retry_after_ms: None,
+        }),
+    );
+    let mut now = 510.0;
+    now = tick_until_poll(&mut f, now);
+    let fx = f.handle(now, poll(SessionStatus::Completed, Some("c9"), None));
+    assert_eq!(
+        fx,
+        vec![Effect::Progress(Progress::HandledElsewhere), Effect::Release]
+    );
 }
 
 #[test]
@@ -734,6 +796,64 @@ fn resumed_without_a_hint_waits_for_the_session_with_backoff_until_it_expires() 
     assert!(gaps.iter().all(|g| *g <= 8250.0), "{gaps:?}");
     let fx = f.handle(60_000.0, Input::Tick);
     assert_eq!(code(&fx), Some(ErrorCode::SessionExpired));
+}
+
+#[test]
+fn a_success_hint_the_open_session_contradicts_shows_the_session_state_and_never_connects() {
+    // A forged (or stale) return URL: `weavz_status=success`, while the session is open.
+    let mut f = Flow::new(redirect_cfg(true));
+    let hint = ResultMessage::success("forged", "slack", "u1").outcome;
+    f.handle(
+        0.0,
+        Input::Resumed {
+            target: target(),
+            hint: Some(hint),
+        },
+    );
+    let fx = f.handle(10.0, poll(SessionStatus::Connecting, None, None));
+    assert_eq!(fx, vec![Effect::Progress(Progress::Interrupted)]);
+    let mut now = 10.0;
+    while now < 60_000.0 {
+        now += 250.0;
+        let fx = f.handle(now, Input::Tick);
+        assert!(finished(&fx).is_none(), "{fx:?}");
+        if fx.contains(&Effect::Poll("cst_abc".into())) {
+            let fx = f.handle(now, poll(SessionStatus::Pending, None, None));
+            assert!(
+                !fx.contains(&Effect::Progress(Progress::Interrupted)),
+                "said once"
+            );
+        }
+    }
+    // The user finishes elsewhere (Continue): the next answer gives the session's
+    // connection, not the URL's.
+    while !f
+        .handle(now, Input::Tick)
+        .contains(&Effect::Poll("cst_abc".into()))
+    {
+        now += 250.0;
+    }
+    let fx = f.handle(now + 1.0, poll(SessionStatus::Completed, Some("real"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "real"));
+}
+
+#[test]
+fn a_success_hint_for_a_failed_session_ends_with_the_sessions_failure() {
+    let mut f = Flow::new(redirect_cfg(true));
+    let hint = ResultMessage::success("forged", "slack", "u1").outcome;
+    f.handle(
+        0.0,
+        Input::Resumed {
+            target: target(),
+            hint: Some(hint),
+        },
+    );
+    let fx = f.handle(
+        10.0,
+        poll(SessionStatus::Failed, None, Some("Access was denied.")),
+    );
+    assert!(matches!(finished(&fx), Some(Outcome::Failed(e))
+        if e.code == ErrorCode::ConnectFailed && e.message == "Access was denied."));
 }
 
 #[test]
@@ -962,7 +1082,9 @@ proptest! {
                     Effect::Navigate(_) => prop_assert!(!redirect && !f.is_windowless()),
                     Effect::Release => {
                         // Ends this page's copy; the outcome was reported by another page.
-                        prop_assert!(matches!(s, Step::Restored(false)) && f.is_windowless());
+                        // (Or the first answer after a restore: the session ended while the
+                        // page was away.)
+                        prop_assert!(matches!(s, Step::Restored(false) | Step::Poll(_)) && f.is_windowless(), "{s:?}");
                         finishes += 1;
                     }
                     Effect::Finish(outcome) => {

@@ -39,7 +39,7 @@ use crate::browser::events;
 use crate::browser::listener::Listener;
 use crate::browser::resume::{self, Resumed};
 use crate::flow::{ErrorCode, Outcome, Progress};
-use crate::i18n::{Key, Lang, error_text, fill, text};
+use crate::i18n::{Key, Lang, Value, error_text, fill, text, value_text};
 use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
 
 /// Something loaded from the host backend.
@@ -627,7 +627,7 @@ pub fn ConnectionsPanel(
                                 view! {
                                     <button type="button" class="weavz-panel__chip" part="category"
                                         aria-pressed=move || (category.get().as_ref() == Some(&pressed)).to_string()
-                                        on:click=move |_| category.set(Some(chosen.clone()))>{humanize(&cat)}</button>
+                                        on:click=move |_| category.set(Some(chosen.clone()))>{value_text(lang, Value::Category, &cat)}</button>
                                 }
                             }
                         </For>
@@ -666,7 +666,7 @@ pub fn ConnectionsPanel(
                                             })}
                                             <span class="weavz-panel__integration-name">{label}</span>
                                             <span class="weavz-panel__integration-meta">
-                                                {integration.categories.iter().map(|c| humanize(c)).collect::<Vec<_>>().join(", ")}
+                                                {integration.categories.iter().map(|c| value_text(lang, Value::Category, c)).collect::<Vec<_>>().join(", ")}
                                             </span>
                                         </button>
                                     </li>
@@ -726,8 +726,8 @@ pub fn ConnectionsPanel(
                                         <tr data-connection-id=c.id.clone() part="connection">
                                             <td>{c.display_name.clone()}</td>
                                             <td>{integration}</td>
-                                            <td>{c.kind.clone()}</td>
-                                            <td>{c.status.clone()}</td>
+                                            <td>{value_text(lang, Value::ConnectionType, &c.kind)}</td>
+                                            <td>{value_text(lang, Value::ConnectionStatus, &c.status)}</td>
                                             <td>{created}</td>
                                             <td>
                                                 {move || if confirming.get().as_deref() == Some(id_for_confirm.as_str()) {
@@ -770,16 +770,6 @@ pub fn ConnectionsPanel(
             }}
         </div>
     }
-}
-
-/// `CONTENT_AND_FILES` → `Content and files`.
-fn humanize(category: &str) -> String {
-    let words = category.replace(['_', '-'], " ").to_lowercase();
-    let mut chars = words.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 thread_local! {
