@@ -795,18 +795,57 @@ for (const browserName of browsers()) {
       }
     });
 
-    async function restoredPageStopsQuietly(page) {
+    it('redirect mode: the same for a flow the connections panel started; its status goes back to idle', async () => {
+      const own = await launch(browserName);
+      try {
+        await restoredPageStopsQuietly(await recordingPage('/', { within: own }), { starter: 'panel' });
+      } finally {
+        await own.close();
+      }
+    });
+
+    /** The first `<weavz-connections>` of the demo page: its status region and state. */
+    const panelStatus = (page) =>
+      page.evaluate(() => {
+        const root = document.querySelector('weavz-connections').shadowRoot;
+        return { text: root.querySelector('[role=status]').textContent, state: root.querySelector('.weavz-panel').dataset.status };
+      });
+
+    async function restoredPageStopsQuietly(page, { starter = 'button' } = {}) {
+      const externalId = `redirect-bfcache-${starter}`;
       await page.evaluate(() => {
         window.e2eDocument = 'left';
       });
       // A page that leaves with a request in flight is not cached (one of Firefox's
       // documented rules); the demo's lists may still be loading when the widget is ready.
       await page.waitForNetworkIdle({ idleTime: 300, timeout: 10000 });
-      await configure(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'redirect-bfcache' }) });
-      await leaveFor(page, await button(page, 'openai'));
-      await finishOnConnectPage(page, 'sk-bfcache-0123456789abcdef');
-      const event = await terminal(page, 'openai');
-      assert.equal(event.type, 'weavz:connection-created');
+      if (starter === 'panel') {
+        await page.evaluate((params) => {
+          const panel = document.querySelector('weavz-connections');
+          panel.setAttribute('mode', 'redirect');
+          panel.setAttribute('token-params', params);
+        }, JSON.stringify({ externalId }));
+        const create = await page.waitForFunction(() => document.querySelector('weavz-connections').shadowRoot.querySelector('[part~="create"]'));
+        await create.asElement().click();
+        const option = await page.waitForFunction(() =>
+          document.querySelector('weavz-connections').shadowRoot.querySelector('[data-integration="openai"]'),
+        );
+        await page.waitForNetworkIdle({ idleTime: 300, timeout: 10000 });
+        await leaveFor(page, option.asElement());
+      } else {
+        await configure(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId }) });
+        await leaveFor(page, await button(page, 'openai'));
+      }
+      await finishOnConnectPage(page, `sk-bfcache-${starter}-0123456789abcdef`);
+      if (starter === 'panel') {
+        // The panel's events come from <weavz-connections>, which has no integration attribute.
+        await until(page, (kinds) => window.demoEvents.some((e) => kinds.includes(e.type)), TERMINAL);
+        const events = await seen(page, TERMINAL);
+        assert.deepEqual(events.map((e) => [e.type, e.detail.integrationName]), [['weavz:connection-created', 'openai']]);
+      } else {
+        const event = await terminal(page, 'openai');
+        assert.equal(event.type, 'weavz:connection-created');
+      }
       const flow = await page.evaluate(() => window.demoEvents.find((e) => e.detail.name === 'resumed').detail.flowId);
       // Counted here: Firefox shows a restored page the sessionStorage it had when it left.
       assert.deepEqual((await recorded(page)).map((e) => e.type), ['weavz:connection-created']);
@@ -827,9 +866,17 @@ for (const browserName of browsers()) {
       // Asserting an absence: a fixed wait for a second outcome that must not come.
       await sleep(2000);
       assert.deepEqual(await seen(page, TERMINAL), [], 'the restored page reports no outcome of its own');
-      assert.equal(await uiState(page, 'openai'), 'idle');
+      if (starter === 'panel') {
+        // Not "Opening the OpenAI connect page…" forever: the flow is over.
+        await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelector('.weavz-panel').dataset.status === 'idle');
+        assert.deepEqual(await panelStatus(page), { text: '', state: 'idle' });
+      } else {
+        assert.equal(await uiState(page, 'openai'), 'idle');
+      }
       assert.equal(await page.evaluate(() => WeavzConnect.activeFlows()), 0, 'nothing left running');
-      assert.equal((await connectionsOf('redirect-bfcache')).length, 1);
+      const made = await connectionsOf(externalId);
+      assert.equal(made.length, 1);
+      await sandbox.api('DELETE', `/connections/${made[0].id}`);
       await done(page);
     }
 

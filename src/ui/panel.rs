@@ -389,6 +389,7 @@ pub fn ConnectionsPanel(
                 Report::Progress(Progress::Resumed | Progress::Confirming) => Status::Confirming(key.clone()),
                 Report::Progress(Progress::Interrupted) => Status::Interrupted(key.clone()),
                 Report::Progress(Progress::Redirecting) => Status::Waiting(key.clone()),
+                Report::Progress(Progress::HandledElsewhere) => Status::None,
                 Report::Finished(outcome) => {
                     keep_focus(root, launcher);
                     status_for(lang, &key, &name_of_now(&key), outcome)
@@ -451,11 +452,26 @@ pub fn ConnectionsPanel(
             let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| {
                 let Some(target) = &target else { return };
                 match report {
-                    Report::Progress(p) => events::dispatch(
-                        target,
-                        events::CONNECT_EVENT,
-                        &events::progress_detail(flow_id, p),
-                    ),
+                    Report::Progress(p) => {
+                        // Redirect mode, this page restored from the back/forward cache or
+                        // still here after it should have left: the flow says where it stands.
+                        let next = match p {
+                            Progress::Resumed => Some(Status::Confirming(key.clone())),
+                            Progress::Interrupted => Some(Status::Interrupted(key.clone())),
+                            Progress::HandledElsewhere => Some(Status::None),
+                            _ => None,
+                        };
+                        if let Some(next) = next
+                            && alive.load(Ordering::Relaxed)
+                        {
+                            status.try_set(next);
+                        }
+                        events::dispatch(
+                            target,
+                            events::CONNECT_EVENT,
+                            &events::progress_detail(flow_id, p),
+                        )
+                    }
                     Report::Debug(n) => {
                         events::dispatch(target, events::CONNECT_EVENT, &events::debug_detail(flow_id, n))
                     }
