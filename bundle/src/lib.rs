@@ -4,9 +4,9 @@
 //! core and full builds, chooses a smaller global allocator — a choice a library must not
 //! make for the Rust apps that depend on it.
 //!
-//! ```no_run
-//! // The exports are the widget's: `weavz_connect::js::install`, `open`, `resume`, …
-//! weavz_connect_bundle::weavz_connect::js::install();
+//! ```text
+//! cargo build -p weavz-connect-bundle --release --target wasm32-unknown-unknown --features full
+//! # then wasm-bindgen, wasm-opt and esbuild: `cargo xtask build` does all of it
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
