@@ -867,7 +867,7 @@ for (const browserName of browsers()) {
       await sleep(2000);
       assert.deepEqual(await seen(page, TERMINAL), [], 'the restored page reports no outcome of its own');
       if (starter === 'panel') {
-        // Not "Opening the OpenAI connect page…" forever: the flow is over.
+        // Not "Finish connecting OpenAI in the popup window." forever: the flow is over.
         await until(page, () => document.querySelector('weavz-connections').shadowRoot.querySelector('.weavz-panel').dataset.status === 'idle');
         assert.deepEqual(await panelStatus(page), { text: '', state: 'idle' });
       } else {
