@@ -100,6 +100,28 @@ impl ButtonState {
         }
     }
 
+    /// The state a flow's report moves the button to (progress and the end; debug notes
+    /// change nothing).
+    ///
+    /// ```
+    /// use weavz_connect::button::ButtonState;
+    /// use weavz_connect::browser::driver::Report;
+    /// use weavz_connect::flow::{Outcome, ErrorCode, FlowError, Progress};
+    ///
+    /// assert_eq!(ButtonState::after_report(&Report::Progress(Progress::PopupOpened)), Some(ButtonState::Waiting));
+    /// let end = Outcome::Failed(FlowError::new(ErrorCode::UserCancelled, "closed"));
+    /// assert_eq!(ButtonState::after_report(&Report::Finished(&end)), Some(ButtonState::Cancelled));
+    /// ```
+    #[cfg(feature = "browser")]
+    pub fn after_report(report: &crate::browser::driver::Report<'_>) -> Option<ButtonState> {
+        use crate::browser::driver::Report;
+        match report {
+            Report::Progress(p) => ButtonState::after_progress(*p),
+            Report::Debug(_) => None,
+            Report::Finished(outcome) => Some(ButtonState::after_outcome(outcome)),
+        }
+    }
+
     /// The state's name, as the button's root shows it in `data-state` (for styling and
     /// tests): `idle`, `waiting`, `detached`, `confirming`, `redirecting`, `interrupted`,
     /// `connected`, `cancelled` or `error`.

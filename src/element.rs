@@ -542,28 +542,13 @@ impl Button {
 /// dispatches the DOM events on `dispatch_to` (none for resumed flows, which dispatch
 /// their own).
 fn observer(button: Weak<Button>, dispatch_to: Option<EventTarget>) -> Observer {
-    Rc::new(move |flow_id: &str, report: Report<'_>| match report {
-        Report::Progress(p) => {
-            if let (Some(b), Some(next)) = (button.upgrade(), ButtonState::after_progress(p)) {
-                b.set_state(next);
-            }
-            if let Some(t) = &dispatch_to {
-                events::dispatch(t, events::CONNECT_EVENT, &events::progress_detail(flow_id, p));
-            }
+    Rc::new(move |flow_id: &str, report: Report<'_>| {
+        // The new state first: a listener of the event reads it.
+        if let (Some(b), Some(next)) = (button.upgrade(), ButtonState::after_report(&report)) {
+            b.set_state(next);
         }
-        Report::Debug(note) => {
-            if let Some(t) = &dispatch_to {
-                events::dispatch(t, events::CONNECT_EVENT, &events::debug_detail(flow_id, note));
-            }
-        }
-        Report::Finished(outcome) => {
-            if let Some(b) = button.upgrade() {
-                b.set_state(ButtonState::after_outcome(outcome));
-            }
-            if let Some(t) = &dispatch_to {
-                let (name, detail) = events::terminal_event(outcome);
-                events::dispatch(t, name, &detail);
-            }
+        if let Some(t) = &dispatch_to {
+            events::dispatch_report(t, flow_id, &report);
         }
     })
 }

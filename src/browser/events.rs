@@ -276,3 +276,28 @@ pub fn terminal_event(outcome: &Outcome) -> (&'static str, Object) {
         Outcome::Failed(e) => (CONNECT_ERROR, error_detail(e)),
     }
 }
+
+/// Dispatches a flow's report on `target` as the widget's DOM events: progress and debug
+/// notes as `weavz:connect-event`, the end as its terminal event ([`terminal_event`]). Every
+/// widget that shows a flow (element, Leptos button, panel, resumed flows) goes through here.
+///
+/// ```no_run
+/// use weavz_connect::browser::driver::Report;
+/// use weavz_connect::browser::events::dispatch_report;
+/// use weavz_connect::flow::Progress;
+///
+/// let document: web_sys::EventTarget = web_sys::window().unwrap().document().unwrap().into();
+/// // A `weavz:connect-event` with detail {name: "confirming", flowId: "f1", …}:
+/// dispatch_report(&document, "f1", &Report::Progress(Progress::Confirming));
+/// ```
+pub fn dispatch_report(target: &EventTarget, flow_id: &str, report: &crate::browser::driver::Report<'_>) {
+    use crate::browser::driver::Report;
+    match report {
+        Report::Progress(p) => dispatch(target, CONNECT_EVENT, &progress_detail(flow_id, *p)),
+        Report::Debug(note) => dispatch(target, CONNECT_EVENT, &debug_detail(flow_id, note)),
+        Report::Finished(outcome) => {
+            let (name, detail) = terminal_event(outcome);
+            dispatch(target, name, &detail);
+        }
+    }
+}

@@ -231,22 +231,7 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
             let Some(target) = shown_by.or_else(|| document.clone()) else {
                 return;
             };
-            match &report {
-                Report::Progress(p) => events::dispatch(
-                    &target,
-                    events::CONNECT_EVENT,
-                    &events::progress_detail(flow_id, *p),
-                ),
-                Report::Debug(note) => events::dispatch(
-                    &target,
-                    events::CONNECT_EVENT,
-                    &events::debug_detail(flow_id, note),
-                ),
-                Report::Finished(outcome) => {
-                    let (name, detail) = events::terminal_event(outcome);
-                    events::dispatch(&target, name, &detail);
-                }
-            }
+            events::dispatch_report(&target, flow_id, &report);
             let Some(resumed) = weak.upgrade() else { return };
             let subscribers = {
                 let mut s = resumed.state.borrow_mut();

@@ -307,44 +307,28 @@ fn ui_observer(
     on_error: Option<Callback<FlowError>>,
     dispatch_to: Option<web_sys::EventTarget>,
 ) -> driver::Observer {
-    Rc::new(move |flow_id: &str, report: Report<'_>| match report {
-        Report::Progress(p) => {
-            if alive.get() {
-                let next = ButtonState::after_progress(p);
-                if let Some(next) = next {
-                    set_state.try_set(next);
-                }
+    Rc::new(move |flow_id: &str, report: Report<'_>| {
+        // After unmount only the DOM event goes out: signals and callbacks are gone.
+        if alive.get() {
+            if let Some(next) = ButtonState::after_report(&report) {
+                set_state.try_set(next);
             }
-            if let Some(t) = &dispatch_to {
-                events::dispatch(t, events::CONNECT_EVENT, &events::progress_detail(flow_id, p));
-            }
-        }
-        Report::Debug(note) => {
-            if let Some(t) = &dispatch_to {
-                events::dispatch(t, events::CONNECT_EVENT, &events::debug_detail(flow_id, note));
-            }
-        }
-        Report::Finished(outcome) => {
-            // After unmount only the DOM event goes out: signals and callbacks are gone.
-            if alive.get() {
-                set_state.try_set(ButtonState::after_outcome(outcome));
-                match outcome {
-                    Outcome::Connected(c) => {
-                        if let Some(cb) = on_connected {
-                            cb.try_run(c.clone());
-                        }
-                    }
-                    Outcome::Failed(e) => {
-                        if let Some(cb) = on_error {
-                            cb.try_run(e.clone());
-                        }
+            match report {
+                Report::Finished(Outcome::Connected(c)) => {
+                    if let Some(cb) = on_connected {
+                        cb.try_run(c.clone());
                     }
                 }
+                Report::Finished(Outcome::Failed(e)) => {
+                    if let Some(cb) = on_error {
+                        cb.try_run(e.clone());
+                    }
+                }
+                _ => {}
             }
-            if let Some(t) = &dispatch_to {
-                let (name, detail) = events::terminal_event(outcome);
-                events::dispatch(t, name, &detail);
-            }
+        }
+        if let Some(t) = &dispatch_to {
+            events::dispatch_report(t, flow_id, &report);
         }
     })
 }

@@ -466,24 +466,16 @@ pub fn ConnectionsPanel(
                         {
                             status.try_set(next);
                         }
-                        events::dispatch(
-                            target,
-                            events::CONNECT_EVENT,
-                            &events::progress_detail(flow_id, p),
-                        )
                     }
-                    Report::Debug(n) => {
-                        events::dispatch(target, events::CONNECT_EVENT, &events::debug_detail(flow_id, n))
-                    }
+                    Report::Debug(_) => {}
                     Report::Finished(outcome) => {
                         if alive.load(Ordering::Relaxed) {
                             keep_focus(root, launcher);
                             status.try_set(status_for(lang, &key, &name, outcome));
                         }
-                        let (event, detail) = events::terminal_event(outcome);
-                        events::dispatch(target, event, &detail);
                     }
                 }
+                events::dispatch_report(target, flow_id, &report);
             });
             let handle = driver::start(
                 &window,
