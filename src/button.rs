@@ -42,6 +42,9 @@ pub enum ButtonState {
     Detached,
     /// A result arrived and is being confirmed with the session.
     Confirming,
+    /// The hosted page reported a success that the session has not confirmed yet
+    /// ("Connected — confirming…"). Its `data-state` is `confirming` too.
+    ConfirmingSuccess,
     /// Redirect mode: the page is about to go to the connect page.
     Redirecting,
     /// Redirect mode: the page came back (reload, Back) without a result while the flow
@@ -72,6 +75,7 @@ impl ButtonState {
             Progress::PopupOpened => Some(ButtonState::Waiting),
             Progress::WindowDetached => Some(ButtonState::Detached),
             Progress::Confirming => Some(ButtonState::Confirming),
+            Progress::SuccessUnconfirmed => Some(ButtonState::ConfirmingSuccess),
             Progress::Redirecting => Some(ButtonState::Redirecting),
             // Picked up again: checking with the session until it says otherwise.
             Progress::Resumed => Some(ButtonState::Confirming),
@@ -117,6 +121,8 @@ impl ButtonState {
         use crate::browser::driver::Report;
         match report {
             Report::Progress(p) => ButtonState::after_progress(*p),
+            // The session kept saying "open": the success message was not taken.
+            Report::Debug(crate::flow::Note::NotConfirmed) => Some(ButtonState::Waiting),
             Report::Debug(_) => None,
             Report::Finished(outcome) => Some(ButtonState::after_outcome(outcome)),
         }
@@ -135,7 +141,7 @@ impl ButtonState {
             ButtonState::Idle => "idle",
             ButtonState::Waiting => "waiting",
             ButtonState::Detached => "detached",
-            ButtonState::Confirming => "confirming",
+            ButtonState::Confirming | ButtonState::ConfirmingSuccess => "confirming",
             ButtonState::Redirecting => "redirecting",
             ButtonState::Interrupted => "interrupted",
             ButtonState::Connected => "connected",
@@ -154,7 +160,11 @@ impl ButtonState {
     pub fn busy(&self) -> bool {
         matches!(
             self,
-            ButtonState::Waiting | ButtonState::Detached | ButtonState::Confirming | ButtonState::Redirecting
+            ButtonState::Waiting
+                | ButtonState::Detached
+                | ButtonState::Confirming
+                | ButtonState::ConfirmingSuccess
+                | ButtonState::Redirecting
         )
     }
 
@@ -251,6 +261,7 @@ impl Texts {
             ButtonState::Waiting
             | ButtonState::Detached
             | ButtonState::Confirming
+            | ButtonState::ConfirmingSuccess
             | ButtonState::Redirecting => format!("Waiting for {name}…"),
             ButtonState::Interrupted => format!("Continue connecting {name}"),
             ButtonState::Connected => format!("Connect {name} again"),
@@ -279,6 +290,7 @@ impl Texts {
                 "Finish connecting in the other window. Closed it? Reopen it, or cancel.".to_owned()
             }
             ButtonState::Confirming => format!("Confirming the connection to {name}…"),
+            ButtonState::ConfirmingSuccess => format!("Connected to {name} \u{2014} confirming\u{2026}"),
             ButtonState::Redirecting => format!("Opening the {name} connect page…"),
             ButtonState::Interrupted => {
                 format!("Connecting to {name} was not finished. Continue, or cancel.")
@@ -289,6 +301,7 @@ impl Texts {
                 "Your browser blocked the connect window. Use \u{201c}Open connect window\u{201d} to open it."
                     .to_owned()
             }
+            ButtonState::Failed(e) if e.code == ErrorCode::Unconfirmed => e.message.clone(),
             ButtonState::Failed(e) => format!("Could not connect: {}", e.message),
         }
     }
@@ -326,10 +339,12 @@ mod tests {
             ButtonState::Waiting,
             ButtonState::Detached,
             ButtonState::Confirming,
+            ButtonState::ConfirmingSuccess,
             ButtonState::Redirecting,
             ButtonState::Interrupted,
             ButtonState::Connected,
             ButtonState::Cancelled,
+            ButtonState::Failed(FlowError::new(ErrorCode::Unconfirmed, "may exist")),
             ButtonState::Failed(FlowError::new(ErrorCode::PopupBlocked, "blocked")),
             ButtonState::Failed(FlowError::new(ErrorCode::ConnectFailed, "denied")),
         ]
@@ -353,7 +368,14 @@ mod tests {
             .collect();
         assert_eq!(
             shown,
-            ["waiting", "detached", "confirming", "redirecting", "interrupted"]
+            [
+                "waiting",
+                "detached",
+                "confirming",
+                "confirming",
+                "redirecting",
+                "interrupted"
+            ]
         );
         let reopen: Vec<&str> = every_state()
             .iter()
@@ -371,6 +393,7 @@ mod tests {
             external_id: "u".into(),
             end_user_id: None,
             session: None,
+            confirmed: false,
         };
         assert_eq!(
             ButtonState::after_outcome(&Outcome::Connected(c)),
@@ -381,6 +404,26 @@ mod tests {
             ButtonState::after_outcome(&Outcome::Failed(e.clone())),
             ButtonState::Failed(e)
         );
+    }
+
+    #[test]
+    fn an_unconfirmed_success_is_never_shown_as_a_lost_window() {
+        let t = Texts::new("slack", None, None);
+        let mut state = ButtonState::Idle;
+        for p in [
+            Progress::PopupOpened,
+            Progress::ResultReceived,
+            Progress::Confirming,
+            Progress::SuccessUnconfirmed,
+            Progress::PopupClosed,
+        ] {
+            state = ButtonState::after_progress(p).unwrap_or(state);
+        }
+        assert_eq!(state, ButtonState::ConfirmingSuccess);
+        assert_eq!(t.status(&state), "Connected to Slack \u{2014} confirming\u{2026}");
+        assert!(!state.shows_reopen());
+        let stopped = FlowError::new(ErrorCode::Unconfirmed, "It may exist.");
+        assert_eq!(t.status(&ButtonState::Failed(stopped)), "It may exist.");
     }
 
     #[test]

@@ -74,6 +74,17 @@ pub struct FlowConfig {
     /// finished after the return by [`Input::Resumed`] in the next page. Needs a session
     /// endpoint.
     pub redirect: bool,
+    /// How long one poll may take before it counts as failed (and is retried); the driver
+    /// aborts the request ([`Effect::AbortPoll`]).
+    pub poll_timeout_ms: Millis,
+    /// The integration this flow is for, when known: a result message naming another one
+    /// is refused.
+    pub integration: Option<String>,
+    /// The end user (external id) this flow is for, when it is for one: a success message
+    /// must name exactly this end user, or it is refused. The flow never fills it in.
+    pub end_user_id: Option<String>,
+    /// Seed of the retry jitter (any value; the driver takes it from `crypto`).
+    pub seed: u64,
 }
 
 impl Default for FlowConfig {
@@ -86,6 +97,10 @@ impl Default for FlowConfig {
             max_backoff_ms: 8000.0,
             timeout_ms: None,
             redirect: false,
+            poll_timeout_ms: 10_000.0,
+            integration: None,
+            end_user_id: None,
+            seed: 0x9e37_79b9_7f4a_7c15,
         }
     }
 }
@@ -281,6 +296,10 @@ pub enum ErrorCode {
     InvalidOptions,
     /// The host aborted the flow (`AbortSignal`, element removed).
     Aborted,
+    /// The hosted page reported a connection, but the flow ended (the user cancelled, a
+    /// deadline passed, the token stopped working) before the session confirmed it. The
+    /// connection may exist: look it up before offering to connect again.
+    Unconfirmed,
 }
 
 impl ErrorCode {
@@ -306,6 +325,7 @@ impl ErrorCode {
             ErrorCode::Network => "network",
             ErrorCode::InvalidOptions => "invalid_options",
             ErrorCode::Aborted => "aborted",
+            ErrorCode::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -398,7 +418,9 @@ impl FlowError {
 /// assert_eq!(connection.connection_id, "conn_1");
 /// assert_eq!(connection.integration_name, "slack");
 /// assert_eq!(connection.external_id, "user-42");
+/// assert_eq!(connection.end_user_id, None);
 /// assert_eq!(connection.session, None);
+/// assert!(!connection.confirmed);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
@@ -412,6 +434,10 @@ pub struct Connection {
     pub end_user_id: Option<String>,
     /// The confirmed session, when a session endpoint confirmed it.
     pub session: Option<PollResponse>,
+    /// Whether the session said `COMPLETED` (true), or only the hosted page's message said
+    /// so (false: no session endpoint, or an end-user portal flow). A host that needs
+    /// certainty looks an unconfirmed connection up through its backend.
+    pub confirmed: bool,
 }
 
 /// How a flow ended.
@@ -458,10 +484,12 @@ pub enum Outcome {
 /// });
 /// assert!(effects.contains(&Effect::Poll("cst_1".into())));
 ///
+/// // The token stopped working before the session confirmed the page's success: the
+/// // connection may exist.
 /// let effects = flow.handle(2.0, Input::Poll(PollResult::InvalidToken));
 /// assert!(matches!(
 ///     effects.last(),
-///     Some(Effect::Finish(Outcome::Failed(e))) if e.code == ErrorCode::SessionExpired
+///     Some(Effect::Finish(Outcome::Failed(e))) if e.code == ErrorCode::Unconfirmed
 /// ));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -579,6 +607,9 @@ pub enum Progress {
     ResultReceived,
     /// The session is being confirmed with the host backend.
     Confirming,
+    /// The hosted page reported a success that the session has not confirmed yet (sent
+    /// after [`Progress::Confirming`]): "Connected — confirming…".
+    SuccessUnconfirmed,
     /// The popup was seen closed.
     PopupClosed,
     /// The popup reads closed and no result came within the grace period; with a session
@@ -615,6 +646,7 @@ impl Progress {
             Progress::ConnectPageOpened => "connect_page_opened",
             Progress::ResultReceived => "result_received",
             Progress::Confirming => "confirming",
+            Progress::SuccessUnconfirmed => "success_unconfirmed",
             Progress::PopupClosed => "popup_closed",
             Progress::WindowDetached => "window_closed_or_lost",
             Progress::Redirecting => "redirecting",
@@ -651,6 +683,12 @@ pub enum Note {
     RejectedSource,
     /// A message whose data is not a valid result.
     RejectedShape(Rejection),
+    /// A result for another flow: its `integrationName` or `endUserId` (the field named)
+    /// is not this flow's.
+    RejectedMismatch(&'static str),
+    /// This many more messages were rejected since the last rejection note (at most one
+    /// rejection note per flow per second goes out).
+    RejectedMore(u32),
     /// A message before the connect URL was known.
     RejectedEarly,
     /// A result message after one was already received.
@@ -679,6 +717,8 @@ impl Note {
             Note::RejectedOrigin(_) => "rejected_origin",
             Note::RejectedSource => "rejected_source",
             Note::RejectedShape(_) => "rejected_shape",
+            Note::RejectedMismatch(_) => "rejected_mismatch",
+            Note::RejectedMore(_) => "rejected_more",
             Note::RejectedEarly => "rejected_early",
             Note::Duplicate => "duplicate_result",
             Note::NotConfirmed => "result_not_confirmed",
@@ -713,6 +753,9 @@ pub enum Effect {
     ClosePopup,
     /// POST `{token}` to the session endpoint and feed back [`Input::Poll`].
     Poll(String),
+    /// The poll in flight took longer than [`FlowConfig::poll_timeout_ms`]: abort it and
+    /// never feed its answer back (the flow already counted it as failed).
+    AbortPoll,
     /// Report a step.
     Progress(Progress),
     /// Report something ignored.
@@ -769,6 +812,8 @@ pub struct Flow {
     /// The message asked us to confirm; what it claimed.
     claimed: Option<ResultOutcome>,
     poll_in_flight: bool,
+    /// When the poll in flight was sent.
+    poll_sent_at: Option<Millis>,
     next_poll_at: Option<Millis>,
     poll_failures: u32,
     last_poll_error: Option<String>,
@@ -792,6 +837,11 @@ pub struct Flow {
     now: Millis,
     /// The first time seen: the total deadline counts from here.
     started: Option<Millis>,
+    /// State of the retry jitter's generator (xorshift64*).
+    rng: u64,
+    /// When the last rejection note went out, and how many were held back since.
+    rejection_noted_at: Option<Millis>,
+    rejections_held: u32,
 }
 
 impl Flow {
@@ -811,6 +861,7 @@ impl Flow {
     /// ```
     pub fn new(cfg: FlowConfig) -> Self {
         let windowless = cfg.redirect;
+        let rng = cfg.seed | 1;
         Flow {
             cfg,
             phase: Phase::Preparing,
@@ -820,6 +871,7 @@ impl Flow {
             confirm_until: None,
             claimed: None,
             poll_in_flight: false,
+            poll_sent_at: None,
             next_poll_at: None,
             poll_failures: 0,
             last_poll_error: None,
@@ -832,6 +884,9 @@ impl Flow {
             windowless,
             now: 0.0,
             started: None,
+            rng,
+            rejection_noted_at: None,
+            rejections_held: 0,
         }
     }
 
@@ -1043,7 +1098,10 @@ impl Flow {
                 }
                 self.maybe_poll(now, &mut out);
             }
-            Input::Cancel => self.finish(&mut out, cancelled()),
+            Input::Cancel => {
+                let outcome = self.unless_claimed(cancelled(), "You stopped waiting");
+                self.finish(&mut out, outcome);
+            }
             Input::OpenerFocused => {
                 if self.closed_at.is_some() {
                     self.focus_after_close = true;
@@ -1100,10 +1158,31 @@ impl Flow {
             return;
         }
         self.phase = Phase::Done;
+        self.flush_rejections(out);
         if self.popup_open {
             out.push(Effect::ClosePopup);
         }
         out.push(Effect::Finish(outcome));
+    }
+
+    /// Whether [`Flow::handle`] would read the data of a message from `origin` (`from_popup`:
+    /// sent by this flow's window). The driver asks first and leaves the data of every other
+    /// message untouched: a flood of foreign messages costs no parsing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::flow::{Flow, FlowConfig, Input, Target};
+    ///
+    /// let mut flow = Flow::new(FlowConfig::default());
+    /// assert!(!flow.reads_message("https://platform.weavz.io", true), "no connect URL yet");
+    /// flow.handle(0.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+    /// assert!(flow.reads_message("https://platform.weavz.io", true));
+    /// assert!(!flow.reads_message("https://evil.example", true));
+    /// assert!(!flow.reads_message("https://platform.weavz.io", false));
+    /// ```
+    pub fn reads_message(&self, origin: &str, from_popup: bool) -> bool {
+        !self.is_done() && from_popup && self.expected_origin() == Some(origin)
     }
 
     fn on_message(
@@ -1114,36 +1193,62 @@ impl Flow {
         from_popup: bool,
         payload: Result<ResultMessage, Rejection>,
     ) {
+        // Sender first: the payload of a message from anywhere else is never looked at.
         let Some(expected) = self.expected_origin() else {
-            out.push(Effect::Debug(Note::RejectedEarly));
+            self.reject(now, out, Note::RejectedEarly);
             return;
         };
         if origin != expected {
-            out.push(Effect::Debug(Note::RejectedOrigin(origin)));
+            self.reject(now, out, Note::RejectedOrigin(origin));
             return;
         }
         if !from_popup {
-            out.push(Effect::Debug(Note::RejectedSource));
+            self.reject(now, out, Note::RejectedSource);
             return;
         }
         let message = match payload {
             Ok(m) => m,
             Err(rejection) => {
-                out.push(Effect::Debug(Note::RejectedShape(rejection)));
+                self.reject(now, out, Note::RejectedShape(rejection));
                 return;
             }
         };
+        if let ResultOutcome::Success {
+            integration_name,
+            end_user_id,
+            ..
+        } = &message.outcome
+        {
+            // A result for another flow: a page in the popup's chain (a hostile provider)
+            // can make the connect page finish someone else's session in this window.
+            if let (Some(ours), Some(theirs)) = (&self.cfg.integration, integration_name)
+                && ours != theirs
+            {
+                self.reject(now, out, Note::RejectedMismatch("integrationName"));
+                return;
+            }
+            if let Some(ours) = &self.cfg.end_user_id
+                && end_user_id.as_ref() != Some(ours)
+            {
+                self.reject(now, out, Note::RejectedMismatch("endUserId"));
+                return;
+            }
+        }
         if self.claimed.is_some() {
-            out.push(Effect::Debug(Note::Duplicate));
+            self.reject(now, out, Note::Duplicate);
             return;
         }
         out.push(Effect::Progress(Progress::ResultReceived));
         if self.can_poll() {
             // A message only tells us to check; the session is the truth.
+            let success = matches!(message.outcome, ResultOutcome::Success { .. });
             self.claimed = Some(message.outcome);
             self.confirm_until = Some(now + self.cfg.confirm_window_ms);
             self.next_poll_at = Some(now);
             out.push(Effect::Progress(Progress::Confirming));
+            if success {
+                out.push(Effect::Progress(Progress::SuccessUnconfirmed));
+            }
             self.maybe_poll(now, out);
             return;
         }
@@ -1155,16 +1260,61 @@ impl Flow {
                 end_user_id,
             } => Outcome::Connected(Connection {
                 connection_id,
-                integration_name,
-                external_id,
+                integration_name: integration_name
+                    .or_else(|| self.cfg.integration.clone())
+                    .unwrap_or_default(),
+                external_id: external_id.unwrap_or_default(),
                 end_user_id,
                 session: None,
+                confirmed: false,
             }),
             ResultOutcome::Error { error } => {
                 Outcome::Failed(FlowError::new(ErrorCode::ConnectFailed, error))
             }
         };
         self.finish(out, outcome);
+    }
+
+    /// A debug note about a rejected message: at most one per [`REJECTION_NOTE_MS`]; the
+    /// rest are counted and reported as [`Note::RejectedMore`].
+    fn reject(&mut self, now: Millis, out: &mut Vec<Effect>, note: Note) {
+        match self.rejection_noted_at {
+            Some(at) if now < at + REJECTION_NOTE_MS => {
+                self.rejections_held = self.rejections_held.saturating_add(1);
+            }
+            _ => {
+                self.flush_rejections(out);
+                self.rejection_noted_at = Some(now);
+                out.push(Effect::Debug(note));
+            }
+        }
+    }
+
+    fn flush_rejections(&mut self, out: &mut Vec<Effect>) {
+        let held = std::mem::take(&mut self.rejections_held);
+        if held > 0 {
+            out.push(Effect::Debug(Note::RejectedMore(held)));
+        }
+    }
+
+    /// A success message is waiting for the session's word.
+    fn success_claimed(&self) -> bool {
+        self.can_poll() && matches!(self.claimed, Some(ResultOutcome::Success { .. }))
+    }
+
+    /// `otherwise`, unless the hosted page reported a success the session has not confirmed:
+    /// then the flow must not say "cancelled" or "expired" — the connection may exist.
+    fn unless_claimed(&self, otherwise: Outcome, why: &str) -> Outcome {
+        if !self.success_claimed() {
+            return otherwise;
+        }
+        Outcome::Failed(FlowError::new(
+            ErrorCode::Unconfirmed,
+            format!(
+                "{why} before the connection was confirmed. The connect page reported success, so it \
+                 may exist: check your connections before connecting again."
+            ),
+        ))
     }
 
     /// Whether polls are wanted now: confirming a message, or in the grace period.
@@ -1182,6 +1332,7 @@ impl Flow {
         }
         if let Some(token) = self.target.as_ref().and_then(|t| t.token.clone()) {
             self.poll_in_flight = true;
+            self.poll_sent_at = Some(now);
             self.next_poll_at = None;
             out.push(Effect::Poll(token));
         }
@@ -1193,6 +1344,7 @@ impl Flow {
             return;
         }
         self.poll_in_flight = false;
+        self.poll_sent_at = None;
         match result {
             PollResult::Status(resp) => {
                 self.poll_failures = 0;
@@ -1219,6 +1371,7 @@ impl Flow {
                                 external_id: resp.external_id.clone().unwrap_or_default(),
                                 end_user_id,
                                 session: Some(resp),
+                                confirmed: true,
                             };
                             self.finish(out, Outcome::Connected(connection));
                         }
@@ -1254,13 +1407,10 @@ impl Flow {
                     }
                 }
             }
-            PollResult::InvalidToken => self.finish(
-                out,
-                Outcome::Failed(FlowError::new(
-                    ErrorCode::SessionExpired,
-                    "The connect session expired. Start again to get a new one.",
-                )),
-            ),
+            PollResult::InvalidToken => {
+                let outcome = self.unless_claimed(expired(), "The connect session stopped answering");
+                self.finish(out, outcome);
+            }
             PollResult::Retry {
                 reason,
                 retry_after_ms,
@@ -1286,11 +1436,22 @@ impl Flow {
         retry_after: Option<Millis>,
     ) {
         self.poll_failures = self.poll_failures.saturating_add(1);
-        let exp = self.cfg.poll_interval_ms * f64::from(1u32 << self.poll_failures.min(10).saturating_sub(1));
-        let delay = exp.min(self.cfg.max_backoff_ms).max(retry_after.unwrap_or(0.0));
+        let unit = self.next_unit();
+        let delay = retry_delay(&self.cfg, self.poll_failures, unit, retry_after);
         self.next_poll_at = Some(now + delay);
         out.push(Effect::Debug(Note::PollRetry(reason.clone())));
         self.last_poll_error = Some(reason);
+    }
+
+    /// The next number in `[0, 1)` of the jitter's generator (xorshift64*: plenty for
+    /// spreading retries, and deterministic for a given seed).
+    fn next_unit(&mut self) -> f64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn on_tick(&mut self, now: Millis, started: Millis, out: &mut Vec<Effect>) {
@@ -1300,34 +1461,59 @@ impl Flow {
             .and_then(|t| t.expires_at)
             .is_some_and(|at| now >= at)
         {
-            self.finish(
-                out,
-                Outcome::Failed(FlowError::new(
-                    ErrorCode::SessionExpired,
-                    "The connect session expired. Start again to get a new one.",
-                )),
-            );
+            let outcome = self.unless_claimed(expired(), "The connect session expired");
+            self.finish(out, outcome);
             return;
         }
         if self.cfg.timeout_ms.is_some_and(|limit| now >= started + limit) {
-            self.finish(
-                out,
-                Outcome::Failed(FlowError::new(
-                    ErrorCode::Timeout,
-                    "Connecting took too long. Try again.",
-                )),
-            );
+            let timeout = Outcome::Failed(FlowError::new(
+                ErrorCode::Timeout,
+                "Connecting took too long. Try again.",
+            ));
+            let outcome = self.unless_claimed(timeout, "Time ran out");
+            self.finish(out, outcome);
             return;
+        }
+        if self.poll_in_flight
+            && self
+                .poll_sent_at
+                .is_some_and(|sent| now >= sent + self.cfg.poll_timeout_ms)
+        {
+            // No answer in time: a failed poll like any other, retried with backoff. Its
+            // answer, should it still come, is dropped by the driver.
+            self.poll_in_flight = false;
+            self.poll_sent_at = None;
+            out.push(Effect::AbortPoll);
+            self.schedule_retry(
+                now,
+                out,
+                "the session endpoint did not answer in time".into(),
+                None,
+            );
+        }
+        if self.rejections_held > 0
+            && self
+                .rejection_noted_at
+                .is_none_or(|at| now >= at + REJECTION_NOTE_MS)
+        {
+            self.rejection_noted_at = Some(now);
+            self.flush_rejections(out);
         }
         if let Some(until) = self.confirm_until
             && now >= until
         {
-            self.confirm_until = None;
-            // Unconfirmed claims are dropped: the user may still finish for real.
-            if self.closed_at.is_none() {
-                self.claimed = None;
-                self.last_poll_error = None;
-                out.push(Effect::Debug(Note::NotConfirmed));
+            if self.poll_in_flight || self.last_poll_error.is_some() {
+                // The session could not be asked (no answer, failures): nothing contradicts
+                // the message yet, so keep confirming.
+                self.confirm_until = Some(now + self.cfg.confirm_window_ms);
+            } else {
+                self.confirm_until = None;
+                // The session keeps saying "open": unconfirmed claims are dropped (the user
+                // may still finish for real).
+                if self.closed_at.is_none() {
+                    self.claimed = None;
+                    out.push(Effect::Debug(Note::NotConfirmed));
+                }
             }
         }
         if let Some(closed) = self.closed_at
@@ -1340,7 +1526,11 @@ impl Flow {
             // cancels. Never a false "cancelled", never a lost connection.
             if !self.detached {
                 self.detached = true;
-                out.push(Effect::Progress(Progress::WindowDetached));
+                // After a success message the window closing is expected (the connect page
+                // closes itself): the flow is confirming, not looking for a lost window.
+                if !self.success_claimed() {
+                    out.push(Effect::Progress(Progress::WindowDetached));
+                }
             }
             self.maybe_poll(now, out);
             return;
@@ -1411,6 +1601,65 @@ fn redirect_needs_session() -> FlowError {
         "Redirect mode needs a sessionEndpoint and the connect token: the page that comes back \
          confirms the result through the session.",
     )
+}
+
+/// At most one debug note about rejected messages per flow in this many milliseconds.
+///
+/// # Examples
+///
+/// A flood of forged messages costs a handful of notes:
+///
+/// ```
+/// use weavz_connect::flow::{Effect, Flow, FlowConfig, Input, Note, REJECTION_NOTE_MS, Target};
+/// use weavz_connect::protocol::ResultMessage;
+///
+/// let mut flow = Flow::new(FlowConfig::default());
+/// flow.handle(0.0, Input::Target(Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap()));
+/// let mut notes = 0;
+/// for i in 0..20_000 {
+///     let forged = Input::Message {
+///         origin: "https://evil.example".into(),
+///         from_popup: false,
+///         payload: Ok(ResultMessage::success("forged", "slack", "u")),
+///     };
+///     let now = f64::from(i) * 0.1; // 20,000 messages in two seconds
+///     notes += flow.handle(now, forged).iter().filter(|e| matches!(e, Effect::Debug(_))).count();
+///     if i % 2_500 == 0 {
+///         notes += flow.handle(now, Input::Tick).iter().filter(|e| matches!(e, Effect::Debug(_))).count();
+///     }
+/// }
+/// assert!(notes <= 3, "{notes} notes");
+/// assert_eq!(REJECTION_NOTE_MS, 1_000.0);
+/// ```
+pub const REJECTION_NOTE_MS: Millis = 1_000.0;
+
+/// The delay before retry number `failures` (1, 2, …) of a failed poll: "full jitter", a
+/// uniform share (`unit` in `[0, 1)`) of the exponential backoff capped at
+/// [`FlowConfig::max_backoff_ms`], and never less than the server's `Retry-After`.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{FlowConfig, retry_delay};
+///
+/// let cfg = FlowConfig::default(); // 1 s base, 8 s cap
+/// assert_eq!(retry_delay(&cfg, 1, 0.5, None), 500.0);
+/// assert_eq!(retry_delay(&cfg, 3, 0.5, None), 2_000.0);
+/// assert_eq!(retry_delay(&cfg, 30, 0.999, None), 7_992.0);
+/// // Retry-After is a floor.
+/// assert_eq!(retry_delay(&cfg, 1, 0.0, Some(3_000.0)), 3_000.0);
+/// ```
+pub fn retry_delay(cfg: &FlowConfig, failures: u32, unit: f64, retry_after: Option<Millis>) -> Millis {
+    let exp = cfg.poll_interval_ms * f64::from(1u32 << failures.clamp(1, 11).saturating_sub(1));
+    let ceiling = exp.min(cfg.max_backoff_ms);
+    (ceiling * unit.clamp(0.0, 1.0)).max(retry_after.unwrap_or(0.0))
+}
+
+fn expired() -> Outcome {
+    Outcome::Failed(FlowError::new(
+        ErrorCode::SessionExpired,
+        "The connect session expired. Start again to get a new one.",
+    ))
 }
 
 fn cancelled() -> Outcome {

@@ -170,6 +170,7 @@ keys![
     Network,
     InvalidOptions,
     Aborted,
+    Unconfirmed,
     Interrupted,
     Confirming,
     Continue,
@@ -246,6 +247,9 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Network => "Your app\u{2019}s server could not be reached. Try again.",
             InvalidOptions => "The panel is not set up correctly.",
             Aborted => "Connecting was stopped.",
+            Unconfirmed => {
+                "{name} reported a connection that could not be confirmed. It may exist: check the list before connecting again."
+            }
             Interrupted => "Connecting {name} was not finished. Continue, or cancel.",
             Confirming => "Confirming the connection to {name}\u{2026}",
             Continue => "Continue",
@@ -310,6 +314,9 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Network => "Der Server Ihrer App war nicht erreichbar. Versuchen Sie es erneut.",
             InvalidOptions => "Das Panel ist nicht richtig eingerichtet.",
             Aborted => "Das Verbinden wurde beendet.",
+            Unconfirmed => {
+                "{name} meldete eine Verbindung, die nicht bestätigt werden konnte. Sie besteht vielleicht: Prüfen Sie die Liste, bevor Sie erneut verbinden."
+            }
             Interrupted => "Die Verbindung mit {name} wurde nicht abgeschlossen. Fortsetzen oder abbrechen.",
             Confirming => "Die Verbindung mit {name} wird bestätigt\u{2026}",
             Continue => "Fortsetzen",
@@ -374,6 +381,9 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             Network => "No se pudo contactar con el servidor de tu app. Inténtalo de nuevo.",
             InvalidOptions => "El panel no está bien configurado.",
             Aborted => "Se detuvo la conexión.",
+            Unconfirmed => {
+                "{name} informó de una conexión que no se pudo confirmar. Puede que exista: revisa la lista antes de volver a conectar."
+            }
             Interrupted => "La conexión con {name} no se terminó. Continúa o cancela.",
             Confirming => "Confirmando la conexión con {name}\u{2026}",
             Continue => "Continuar",
@@ -520,6 +530,7 @@ pub fn error_text(lang: Lang, name: &str, e: &FlowError) -> String {
         ErrorCode::Network => Key::Network,
         ErrorCode::InvalidOptions => Key::InvalidOptions,
         ErrorCode::Aborted => Key::Aborted,
+        ErrorCode::Unconfirmed => Key::Unconfirmed,
     };
     fill(text(lang, key), name, "")
 }

@@ -142,6 +142,10 @@ pub enum MessageType {
 
 /// The message the hosted page posts to `window.opener` when the flow ends.
 ///
+/// Read as the official client reads it: `status: "error"` is a failure, and anything else
+/// (no `status`, `"success"`, `"completed"`, …) is a success as long as it names a
+/// `connectionId`. Deserializing applies exactly the rules of [`parse_result`].
+///
 /// ```
 /// use weavz_connect::protocol::{ResultMessage, ResultOutcome};
 /// let msg = ResultMessage::error("Access was denied");
@@ -149,6 +153,7 @@ pub enum MessageType {
 /// assert_eq!(json, r#"{"type":"weavz-connect-result","status":"error","error":"Access was denied"}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WireMessage")]
 pub struct ResultMessage {
     /// Always [`MessageType::ConnectResult`].
     #[serde(rename = "type")]
@@ -186,8 +191,8 @@ impl ResultMessage {
             kind: MessageType::ConnectResult,
             outcome: ResultOutcome::Success {
                 connection_id: connection_id.into(),
-                integration_name: integration_name.into(),
-                external_id: external_id.into(),
+                integration_name: Some(integration_name.into()),
+                external_id: Some(external_id.into()),
                 end_user_id: None,
             },
         }
@@ -211,27 +216,31 @@ impl ResultMessage {
     }
 }
 
-/// The two outcomes a [`ResultMessage`] can report, tagged by `status`.
+/// The two outcomes a [`ResultMessage`] can report. Our sandbox tags them with
+/// `status: "success"` / `"error"`; a message without `status` is a success too.
 ///
 /// # Examples
 ///
 /// ```
-/// use weavz_connect::protocol::ResultOutcome;
+/// use weavz_connect::protocol::{ResultMessage, ResultOutcome};
 ///
-/// let raw = r#"{"status":"success","connectionId":"c1","integrationName":"slack",
+/// // The shape the official SDK accepts: no `status` at all.
+/// let raw = r#"{"type":"weavz-connect-result","connectionId":"c1","integrationName":"slack",
 ///               "externalId":"u1","endUserId":"eu1","extra":true}"#;
-/// let outcome: ResultOutcome = serde_json::from_str(raw).unwrap();
+/// let msg: ResultMessage = serde_json::from_str(raw).unwrap();
 /// assert_eq!(
-///     outcome,
+///     msg.outcome,
 ///     ResultOutcome::Success {
 ///         connection_id: "c1".into(),
-///         integration_name: "slack".into(),
-///         external_id: "u1".into(),
+///         integration_name: Some("slack".into()),
+///         external_id: Some("u1".into()),
 ///         end_user_id: Some("eu1".into()),
 ///     }
 /// );
+/// // Serialized, a success says so.
+/// assert!(serde_json::to_string(&msg).unwrap().contains(r#""status":"success""#));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum ResultOutcome {
     /// The connection was created (or updated).
@@ -239,10 +248,12 @@ pub enum ResultOutcome {
     Success {
         /// Id of the connection.
         connection_id: String,
-        /// Name of the integration, e.g. `slack`.
-        integration_name: String,
-        /// The `externalId` given when the token was created.
-        external_id: String,
+        /// Name of the integration, e.g. `slack`, when the message names it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        integration_name: Option<String>,
+        /// The `externalId` given when the token was created, when the message names it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_id: Option<String>,
         /// The end user's external id, when the flow belonged to one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         end_user_id: Option<String>,
@@ -403,6 +414,29 @@ pub const MAX_ID_LEN: usize = 256;
 /// ```
 pub const MAX_ERROR_LEN: usize = 2048;
 
+/// Longest `type` read from a message (the only accepted one is much shorter).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::{MAX_TYPE_LEN, RESULT_MESSAGE_TYPE};
+///
+/// assert!(RESULT_MESSAGE_TYPE.len() <= MAX_TYPE_LEN);
+/// ```
+pub const MAX_TYPE_LEN: usize = 64;
+
+/// Longest `status` read from a message; a longer one is not `"error"`, so it reads as a
+/// success (as in the official client).
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::MAX_STATUS_LEN;
+///
+/// assert!("completed".len() <= MAX_STATUS_LEN);
+/// ```
+pub const MAX_STATUS_LEN: usize = 32;
+
 /// The fields of an incoming `message` event's `data`, read one by one (never the whole
 /// object) by the browser adapter. `None` means "absent or not a string"; a string over
 /// its cap is recorded as [`Field::TooLong`] without being copied.
@@ -505,8 +539,6 @@ pub enum Rejection {
     NotAnObject,
     /// `type` is not `weavz-connect-result`.
     WrongType,
-    /// `status` is neither `success` nor `error`.
-    BadStatus,
     /// A required field is missing, empty or not a string.
     MissingField(&'static str),
     /// A field is longer than allowed.
@@ -528,19 +560,33 @@ impl Rejection {
         match self {
             Rejection::NotAnObject => "data is not an object",
             Rejection::WrongType => "type is not weavz-connect-result",
-            Rejection::BadStatus => "status is neither success nor error",
             Rejection::MissingField(_) => "a required field is missing",
             Rejection::TooLong(_) => "a field is too long",
         }
     }
 }
 
-/// Validates a [`RawMessage`] into a [`ResultMessage`]. Unknown keys were never read.
+/// Validates a [`RawMessage`] into a [`ResultMessage`], as liberally as the official client
+/// (`@weavz-io/sdk`'s `connect.popup()`) does: `type` must be `weavz-connect-result`;
+/// `status: "error"` is a failure (with `error`, or a fallback text); any other `status`, or
+/// none, is a success when it carries a non-empty `connectionId`. `integrationName`,
+/// `externalId` and `endUserId` are read when present. Fields over their caps are refused.
+/// Unknown keys were never read.
 ///
 /// ```
-/// use weavz_connect::protocol::{parse_result, Field, RawMessage, Rejection};
+/// use weavz_connect::protocol::{parse_result, Field, RawMessage, Rejection, ResultOutcome};
 /// let raw = RawMessage { is_object: true, kind: Field::Text("other".into()), ..Default::default() };
 /// assert_eq!(parse_result(&raw), Err(Rejection::WrongType));
+///
+/// // No status, only a connection id: a success, as the SDK reads it.
+/// let minimal = RawMessage {
+///     is_object: true,
+///     kind: Field::Text("weavz-connect-result".into()),
+///     connection_id: Field::Text("conn_1".into()),
+///     ..Default::default()
+/// };
+/// let outcome = parse_result(&minimal).unwrap().outcome;
+/// assert!(matches!(outcome, ResultOutcome::Success { ref connection_id, integration_name: None, .. } if connection_id == "conn_1"));
 /// ```
 pub fn parse_result(raw: &RawMessage) -> Result<ResultMessage, Rejection> {
     if !raw.is_object {
@@ -549,38 +595,79 @@ pub fn parse_result(raw: &RawMessage) -> Result<ResultMessage, Rejection> {
     if raw.kind.text() != Some(RESULT_MESSAGE_TYPE) {
         return Err(Rejection::WrongType);
     }
-    let required = |field: &Field, name: &'static str| match field {
-        Field::Text(s) if !s.is_empty() => Ok(s.clone()),
+    let optional = |field: &Field, name: &'static str| match field {
+        Field::Text(s) if !s.is_empty() => Ok(Some(s.clone())),
         Field::TooLong => Err(Rejection::TooLong(name)),
-        _ => Err(Rejection::MissingField(name)),
+        _ => Ok(None),
     };
-    match raw.status.text() {
-        Some("success") => {
-            let end_user_id = match &raw.end_user_id {
-                Field::Text(s) if !s.is_empty() => Some(s.clone()),
-                Field::TooLong => return Err(Rejection::TooLong("endUserId")),
-                _ => None,
-            };
-            Ok(ResultMessage {
-                kind: MessageType::ConnectResult,
-                outcome: ResultOutcome::Success {
-                    connection_id: required(&raw.connection_id, "connectionId")?,
-                    integration_name: required(&raw.integration_name, "integrationName")?,
-                    external_id: required(&raw.external_id, "externalId")?,
-                    end_user_id,
-                },
-            })
-        }
-        Some("error") => {
-            let error = match &raw.error {
-                Field::Text(s) if !s.trim().is_empty() => s.clone(),
-                Field::TooLong => return Err(Rejection::TooLong("error")),
-                // Never an empty message: the SDK's fallback text.
-                _ => "Connection failed".to_owned(),
-            };
-            Ok(ResultMessage::error(error))
-        }
-        _ => Err(Rejection::BadStatus),
+    if raw.status.text() == Some("error") {
+        let error = match &raw.error {
+            Field::Text(s) if !s.trim().is_empty() => s.clone(),
+            Field::TooLong => return Err(Rejection::TooLong("error")),
+            // Never an empty message: the SDK's fallback text.
+            _ => "Connection failed".to_owned(),
+        };
+        return Ok(ResultMessage::error(error));
+    }
+    let connection_id = match &raw.connection_id {
+        Field::Text(s) if !s.is_empty() => s.clone(),
+        Field::TooLong => return Err(Rejection::TooLong("connectionId")),
+        _ => return Err(Rejection::MissingField("connectionId")),
+    };
+    Ok(ResultMessage {
+        kind: MessageType::ConnectResult,
+        outcome: ResultOutcome::Success {
+            connection_id,
+            integration_name: optional(&raw.integration_name, "integrationName")?,
+            external_id: optional(&raw.external_id, "externalId")?,
+            end_user_id: optional(&raw.end_user_id, "endUserId")?,
+        },
+    })
+}
+
+/// A string-valued key of a deserialized message: anything else reads as absent.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MaybeText {
+    Text(String),
+    Other(serde::de::IgnoredAny),
+}
+
+/// The keys of a result message, as serde reads them; turned into a [`ResultMessage`] by
+/// the same [`parse_result`] the browser adapter uses.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireMessage {
+    #[serde(rename = "type")]
+    kind: Option<MaybeText>,
+    status: Option<MaybeText>,
+    connection_id: Option<MaybeText>,
+    integration_name: Option<MaybeText>,
+    external_id: Option<MaybeText>,
+    end_user_id: Option<MaybeText>,
+    error: Option<MaybeText>,
+}
+
+impl TryFrom<WireMessage> for ResultMessage {
+    type Error = &'static str;
+
+    fn try_from(wire: WireMessage) -> Result<Self, Self::Error> {
+        let field = |value: Option<MaybeText>, cap: usize| match value {
+            Some(MaybeText::Text(s)) if s.encode_utf16().count() > cap => Field::TooLong,
+            Some(MaybeText::Text(s)) => Field::Text(s),
+            Some(MaybeText::Other(_)) | None => Field::Missing,
+        };
+        let raw = RawMessage {
+            is_object: true,
+            kind: field(wire.kind, MAX_TYPE_LEN),
+            status: field(wire.status, MAX_STATUS_LEN),
+            connection_id: field(wire.connection_id, MAX_ID_LEN),
+            integration_name: field(wire.integration_name, MAX_ID_LEN),
+            external_id: field(wire.external_id, MAX_ID_LEN),
+            end_user_id: field(wire.end_user_id, MAX_ID_LEN),
+            error: field(wire.error, MAX_ERROR_LEN),
+        };
+        parse_result(&raw).map_err(Rejection::describe)
     }
 }
 
@@ -601,15 +688,62 @@ mod tests {
     }
 
     #[test]
-    fn rejects_other_types_and_statuses() {
+    fn rejects_other_types_and_successes_without_a_connection() {
         for raw in [
             r#"{"type":"other","status":"error","error":"x"}"#,
             r#"{"type":"weavz-connect-result","status":"maybe"}"#,
             r#"{"type":"weavz-connect-result","status":"success"}"#,
+            r#"{"type":"weavz-connect-result"}"#,
+            r#"{"type":"weavz-connect-result","connectionId":""}"#,
+            r#"{"type":"weavz-connect-result","connectionId":7}"#,
             r#"{"status":"error","error":"x"}"#,
         ] {
             assert!(serde_json::from_str::<ResultMessage>(raw).is_err(), "{raw}");
         }
+    }
+
+    #[test]
+    fn every_status_but_error_is_a_success_as_in_the_official_client() {
+        for status in [
+            None,
+            Some("\"success\""),
+            Some("\"completed\""),
+            Some("\"ERROR\""),
+            Some("\"Error\""),
+            Some("\"cancelled\""),
+            Some("null"),
+            Some("3"),
+            Some("{\"a\":1}"),
+        ] {
+            let status = status.map(|s| format!(r#","status":{s}"#)).unwrap_or_default();
+            let raw = format!(r#"{{"type":"weavz-connect-result"{status},"connectionId":"c","x":[1]}}"#);
+            let msg: ResultMessage = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(
+                msg.outcome,
+                ResultOutcome::Success {
+                    connection_id: "c".into(),
+                    integration_name: None,
+                    external_id: None,
+                    end_user_id: None
+                },
+                "{raw}"
+            );
+        }
+        let long = "s".repeat(MAX_STATUS_LEN + 1);
+        let mut m = raw(&long);
+        m.status = Field::TooLong;
+        assert!(matches!(
+            parse_result(&m),
+            Ok(ResultMessage {
+                outcome: ResultOutcome::Success { .. },
+                ..
+            })
+        ));
+        // Only the exact literal is an error, with or without a text.
+        let err: ResultMessage =
+            serde_json::from_str(r#"{"type":"weavz-connect-result","status":"error","connectionId":"c"}"#)
+                .unwrap();
+        assert_eq!(err, ResultMessage::error("Connection failed"));
     }
 
     fn raw(status: &str) -> RawMessage {
@@ -636,7 +770,10 @@ mod tests {
             parse_result(&raw("error")),
             Ok(ResultMessage::error("Connection failed"))
         );
-        assert_eq!(parse_result(&raw("maybe")), Err(Rejection::BadStatus));
+        assert_eq!(
+            parse_result(&raw("maybe")),
+            Ok(ResultMessage::success("c", "slack", "e"))
+        );
         let mut m = raw("success");
         m.connection_id = Field::TooLong;
         assert_eq!(parse_result(&m), Err(Rejection::TooLong("connectionId")));
@@ -650,6 +787,12 @@ mod tests {
         assert_eq!(parse_result(&m), Ok(ResultMessage::error("Denied")));
         m.error = Field::TooLong;
         assert_eq!(parse_result(&m), Err(Rejection::TooLong("error")));
+        let mut m = raw("success");
+        m.integration_name = Field::TooLong;
+        assert_eq!(parse_result(&m), Err(Rejection::TooLong("integrationName")));
+        let mut m = raw("success");
+        m.end_user_id = Field::TooLong;
+        assert_eq!(parse_result(&m), Err(Rejection::TooLong("endUserId")));
         let mut m = raw("success");
         m.end_user_id = Field::Text("u".into());
         assert!(matches!(

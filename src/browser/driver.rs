@@ -290,6 +290,10 @@ struct Inner {
     end_user_id: Option<String>,
     /// See [`StartOptions::shown_by`].
     shown_by: Option<String>,
+    /// The poll in flight: its number and the controller that aborts it.
+    poll: Option<(u32, web_sys::AbortController)>,
+    /// Number of the latest poll sent; answers to older ones are dropped.
+    poll_seq: u32,
 }
 
 thread_local! {
@@ -537,7 +541,18 @@ fn now() -> f64 {
 /// assert_ne!(id, new_flow_id());
 /// ```
 pub fn new_flow_id() -> String {
-    let mut bytes = [0u8; 16];
+    let bytes = random_bytes::<16>();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 15)] as char);
+    }
+    id
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
@@ -546,13 +561,12 @@ pub fn new_flow_id() -> String {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(32);
-    for b in bytes {
-        id.push(HEX[usize::from(b >> 4)] as char);
-        id.push(HEX[usize::from(b & 15)] as char);
-    }
-    id
+    bytes
+}
+
+/// A seed for a flow's retry jitter, so that many pages retrying after one outage spread out.
+fn random_seed() -> u64 {
+    u64::from_le_bytes(random_bytes::<8>())
 }
 
 /// Starts a flow. Call it synchronously inside the user's click: the popup is opened
@@ -620,6 +634,9 @@ pub fn start(window: &Window, options: StartOptions, observer: Observer) -> Flow
         confirm_with_session: has_session,
         timeout_ms: options.timeout_ms,
         redirect,
+        integration: options.integration.clone(),
+        end_user_id: options.end_user_id.clone(),
+        seed: random_seed(),
         ..FlowConfig::default()
     };
     let inner = new_inner(&id, Flow::new(cfg), options.session_endpoint, observer);
@@ -732,6 +749,8 @@ fn new_inner(
         pending_saved: false,
         end_user_id: None,
         shown_by: None,
+        poll: None,
+        poll_seq: 0,
     }))
 }
 
@@ -767,6 +786,8 @@ pub fn resume_pending(
         confirm_with_session: true,
         timeout_ms: remaining,
         redirect: true,
+        integration: pending.integration.clone(),
+        seed: random_seed(),
         ..FlowConfig::default()
     };
     let inner = new_inner(
@@ -836,11 +857,20 @@ fn register(window: &Window, inner: &Rc<RefCell<Inner>>, signal: Option<&AbortSi
             (Some(source), Some(popup)) => js_sys::Object::is(&source, popup.window().as_ref()),
             _ => false,
         };
-        let payload = parse_result(&read_raw(&event.data()));
+        let origin = event.origin();
+        // Sender first: the data of a message from any other origin or window is never
+        // read (a flood of foreign messages costs a string compare each).
+        let reads = rc.borrow().flow.reads_message(&origin, from_popup);
+        let payload = if reads {
+            parse_result(&read_raw(&event.data()))
+        } else {
+            // Never looked at: the flow rejects the sender first.
+            Err(crate::protocol::Rejection::NotAnObject)
+        };
         feed(
             &rc,
             Input::Message {
-                origin: event.origin(),
+                origin,
                 from_popup,
                 payload,
             },
@@ -1019,22 +1049,37 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
             let Some(endpoint) = rc.borrow().session_endpoint.clone() else {
                 return;
             };
+            let controller = web_sys::AbortController::new().ok();
+            let signal = controller.as_ref().map(web_sys::AbortController::signal);
+            let seq = {
+                let mut i = rc.borrow_mut();
+                i.poll_seq = i.poll_seq.wrapping_add(1);
+                let seq = i.poll_seq;
+                i.poll = controller.map(|c| (seq, c));
+                seq
+            };
             let weak = Rc::downgrade(rc);
             wasm_bindgen_futures::spawn_local(async move {
-                let result = http::poll(&endpoint, &token).await;
-                if let Some(rc) = weak.upgrade() {
+                let result = http::poll(&endpoint, &token, signal.as_ref()).await;
+                let Some(rc) = weak.upgrade() else { return };
+                let current = {
+                    let mut i = rc.borrow_mut();
+                    let current = i.poll_seq == seq && !i.ended;
+                    if current {
+                        i.poll = None;
+                    }
+                    current
+                };
+                // An answer to a poll the flow gave up on (timed out, superseded) is dropped.
+                if current {
                     feed(&rc, Input::Poll(result));
                 }
             });
         }
+        Effect::AbortPoll => abort_poll(rc),
         Effect::Progress(p) => observer(&id, Report::Progress(p)),
         Effect::Debug(note) => observer(&id, Report::Debug(&note)),
-        Effect::Finish(mut outcome) => {
-            if let Outcome::Connected(c) = &mut outcome
-                && c.end_user_id.is_none()
-            {
-                c.end_user_id = rc.borrow().end_user_id.clone();
-            }
+        Effect::Finish(outcome) => {
             // Unregister everything first, so the host sees a clean page in its handler.
             unregister(rc, &id);
             if rc.borrow().pending_saved
@@ -1050,6 +1095,7 @@ fn execute(rc: &Rc<RefCell<Inner>>, effect: Effect) {
 
 /// Drops every registration of an ended flow and forgets it.
 fn unregister(rc: &Rc<RefCell<Inner>>, id: &str) {
+    abort_poll(rc);
     let registrations = {
         let mut i = rc.borrow_mut();
         i.ended = true;
@@ -1064,6 +1110,18 @@ fn unregister(rc: &Rc<RefCell<Inner>>, id: &str) {
     };
     drop(registrations);
     ACTIVE.with(|a| a.borrow_mut().retain(|(other, _)| other != id));
+}
+
+/// Aborts the poll in flight, if any; its answer is never fed to the flow.
+fn abort_poll(rc: &Rc<RefCell<Inner>>) {
+    let poll = {
+        let mut i = rc.borrow_mut();
+        i.poll_seq = i.poll_seq.wrapping_add(1);
+        i.poll.take()
+    };
+    if let Some((_, controller)) = poll {
+        controller.abort();
+    }
 }
 
 /// Redirect mode: saves the flow, then sends the page to the connect page.

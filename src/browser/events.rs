@@ -89,7 +89,7 @@ fn status_str(s: SessionStatus) -> &'static str {
     }
 }
 
-/// `{connectionId, integrationName, externalId, endUserId?, session?}`.
+/// `{connectionId, integrationName, externalId, endUserId?, confirmed, session?}`.
 ///
 /// # Examples
 ///
@@ -104,9 +104,11 @@ fn status_str(s: SessionStatus) -> &'static str {
 ///     external_id: "user-42".into(),
 ///     end_user_id: None,
 ///     session: None,
+///     confirmed: false,
 /// };
 /// let detail = connection_detail(&connection);
 /// assert_eq!(Reflect::get(&detail, &"connectionId".into()).unwrap(), "conn_1");
+/// assert_eq!(Reflect::get(&detail, &"confirmed".into()).unwrap(), false);
 /// assert!(!Reflect::has(&detail, &"session".into()).unwrap());
 /// ```
 pub fn connection_detail(c: &Connection) -> Object {
@@ -117,6 +119,7 @@ pub fn connection_detail(c: &Connection) -> Object {
     if let Some(u) = &c.end_user_id {
         set(&o, "endUserId", u.as_str());
     }
+    set(&o, "confirmed", c.confirmed);
     if let Some(s) = &c.session {
         let session = Object::new();
         set(&session, "status", status_str(s.status));
@@ -225,6 +228,8 @@ pub fn debug_detail(flow_id: &str, note: &Note) -> Object {
     match note {
         Note::RejectedOrigin(origin) => set(&o, "origin", origin.as_str()),
         Note::RejectedShape(r) => set(&o, "reason", r.describe()),
+        Note::RejectedMismatch(field) => set(&o, "field", *field),
+        Note::RejectedMore(count) => set(&o, "count", *count),
         Note::PollRetry(reason) => set(&o, "reason", reason.as_str()),
         _ => {}
     }

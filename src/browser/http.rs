@@ -7,7 +7,7 @@
 //! wasm_bindgen_futures::spawn_local(async {
 //!     let target = fetch_target("/api/connect-token", r#"{"integrationName":"slack"}"#).await.unwrap();
 //!     let token = target.token.expect("a cst_ token");
-//!     if let PollResult::Status(s) = poll("/api/connect-session", &token).await {
+//!     if let PollResult::Status(s) = poll("/api/connect-session", &token, None).await {
 //!         assert!(!s.status.is_terminal(), "nobody opened the connect page yet");
 //!     }
 //! });
@@ -51,11 +51,12 @@ pub struct JsonAnswer {
 // `RequestInit`, `Response`, two awaited promises) it cost about 2 KB more WASM and ten
 // more imports in the glue. Everything that decides something stays in Rust.
 #[wasm_bindgen(inline_js = r#"
-export async function weavz_post_json(url, body) {
+export async function weavz_post_json(url, body, signal) {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body,
+    signal,
   });
   let json = null;
   try {
@@ -68,7 +69,11 @@ extern "C" {
     /// Resolves with `[status, retry-after header or null, parsed body or null]`; rejects
     /// when `fetch` does (network error, bad URL).
     #[wasm_bindgen(catch)]
-    fn weavz_post_json(url: &str, body: &str) -> Result<js_sys::Promise, JsValue>;
+    fn weavz_post_json(
+        url: &str,
+        body: &str,
+        signal: Option<&web_sys::AbortSignal>,
+    ) -> Result<js_sys::Promise, JsValue>;
 }
 
 /// POSTs `body` (a JSON document) to `url` (relative URLs resolve against the page) with
@@ -89,7 +94,15 @@ extern "C" {
 /// });
 /// ```
 pub async fn post_json(url: &str, body: &str) -> Result<JsonAnswer, String> {
-    let promise = weavz_post_json(url, body).map_err(|e| js_message(&e))?;
+    post_json_with(url, body, None).await
+}
+
+async fn post_json_with(
+    url: &str,
+    body: &str,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<JsonAnswer, String> {
+    let promise = weavz_post_json(url, body, signal).map_err(|e| js_message(&e))?;
     let answer: js_sys::Array = wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map_err(|e| js_message(&e))?
@@ -311,7 +324,8 @@ pub fn js_message(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| "unknown error".into())
 }
 
-/// Polls the session through the host backend's session endpoint.
+/// Polls the session through the host backend's session endpoint. `signal` aborts the
+/// request (the flow's poll timeout); an aborted poll answers [`PollResult::Retry`].
 ///
 /// # Examples
 ///
@@ -321,7 +335,7 @@ pub fn js_message(e: &JsValue) -> String {
 /// use weavz_connect::protocol::SessionStatus;
 ///
 /// wasm_bindgen_futures::spawn_local(async {
-///     match poll("/api/connect-session", "cst_1").await {
+///     match poll("/api/connect-session", "cst_1", None).await {
 ///         PollResult::Status(s) if s.status == SessionStatus::Completed => {
 ///             web_sys::console::log_1(&format!("connected {:?}", s.connection_id).into())
 ///         }
@@ -330,7 +344,7 @@ pub fn js_message(e: &JsValue) -> String {
 ///     }
 /// });
 /// ```
-pub async fn poll(endpoint: &str, token: &str) -> PollResult {
+pub async fn poll(endpoint: &str, token: &str, signal: Option<&web_sys::AbortSignal>) -> PollResult {
     let body = js_sys::JSON::stringify(&{
         let o = js_sys::Object::new();
         let _ = Reflect::set(&o, &"token".into(), &token.into());
@@ -338,7 +352,7 @@ pub async fn poll(endpoint: &str, token: &str) -> PollResult {
     })
     .map(String::from)
     .unwrap_or_default();
-    let answer = match post_json(endpoint, &body).await {
+    let answer = match post_json_with(endpoint, &body, signal).await {
         Ok(a) => a,
         Err(e) => {
             return PollResult::Retry {

@@ -16,7 +16,7 @@
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::protocol::{Field, MAX_ERROR_LEN, MAX_ID_LEN, RawMessage};
+use crate::protocol::{Field, MAX_ERROR_LEN, MAX_ID_LEN, MAX_STATUS_LEN, MAX_TYPE_LEN, RawMessage};
 
 /// Reads `key` of `obj` as a string of at most `cap` UTF-16 units.
 ///
@@ -77,8 +77,8 @@ pub fn read_raw(data: &JsValue) -> RawMessage {
     }
     RawMessage {
         is_object: true,
-        kind: read_field(data, "type", 64),
-        status: read_field(data, "status", 16),
+        kind: read_field(data, "type", MAX_TYPE_LEN),
+        status: read_field(data, "status", MAX_STATUS_LEN),
         connection_id: read_field(data, "connectionId", MAX_ID_LEN),
         integration_name: read_field(data, "integrationName", MAX_ID_LEN),
         external_id: read_field(data, "externalId", MAX_ID_LEN),

@@ -24,8 +24,8 @@ use web_sys::{Storage, Url, Window};
 
 use crate::flow::{ErrorCode, FlowError, Millis, Target};
 use crate::protocol::{
-    Field, MAX_ERROR_LEN, MAX_ID_LEN, RESULT_MESSAGE_TYPE, RawMessage, ResultOutcome, parse_result,
-    redirect_params,
+    Field, MAX_ERROR_LEN, MAX_ID_LEN, MAX_STATUS_LEN, RESULT_MESSAGE_TYPE, RawMessage, ResultOutcome,
+    parse_result, redirect_params,
 };
 
 /// The `sessionStorage` key prefix of pending flows.
@@ -402,7 +402,7 @@ pub fn read_return(window: &Window) -> Return {
         let raw = RawMessage {
             is_object: true,
             kind: Field::Text(RESULT_MESSAGE_TYPE.to_owned()),
-            status: field(redirect_params::STATUS, 16),
+            status: field(redirect_params::STATUS, MAX_STATUS_LEN),
             connection_id: field(redirect_params::CONNECTION_ID, MAX_ID_LEN),
             integration_name: field(redirect_params::INTEGRATION_NAME, MAX_ID_LEN),
             external_id: field(redirect_params::EXTERNAL_ID, MAX_ID_LEN),

@@ -114,7 +114,7 @@ fn success_message_ends_the_flow_without_a_session_endpoint() {
 fn forged_and_malformed_messages_are_ignored() {
     let mut f = waiting(false);
     let ok = ResultMessage::success("forged", "slack", "u1");
-    for (input, note) in [
+    for (i, (input, note)) in [
         (
             msg("https://connect.example.evil", true, ok.clone()),
             "rejected_origin",
@@ -134,8 +134,12 @@ fn forged_and_malformed_messages_are_ignored() {
             },
             "rejected_shape",
         ),
-    ] {
-        let fx = f.handle(2.0, input);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // One rejection note a second at most: these are a second apart.
+        let fx = f.handle(2.0 + 1000.0 * i as f64, input);
         assert!(
             matches!(&fx[..], [Effect::Debug(n)] if n.as_str() == note),
             "{fx:?}"
@@ -213,8 +217,16 @@ fn session_failure_and_expiry() {
         ),
         other => panic!("{other:?}"),
     }
+    // A success message the session could not confirm: the connection may exist.
     let mut f = waiting(true);
     f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    assert_eq!(
+        code(&f.handle(3.0, Input::Poll(PollResult::InvalidToken))),
+        Some(ErrorCode::Unconfirmed)
+    );
+    // Without one, an unknown token is an expired session.
+    let mut f = waiting(true);
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::error("denied")));
     assert_eq!(
         code(&f.handle(3.0, Input::Poll(PollResult::InvalidToken))),
         Some(ErrorCode::SessionExpired)
@@ -248,14 +260,17 @@ fn poll_retries_back_off_and_honour_retry_after() {
         f.handle(5010.0, Input::Tick),
         vec![Effect::Poll("cst_abc".into())]
     );
-    // Second failure: 2 s backoff (1 s × 2¹).
+    // Second failure: a random share of 2 s (1 s × 2¹, full jitter).
     f.handle(5020.0, retry(None));
-    assert!(f.handle(7019.0, Input::Tick).is_empty());
-    assert_eq!(
-        f.handle(7020.0, Input::Tick),
-        vec![Effect::Poll("cst_abc".into())]
-    );
-    let fx = f.handle(7030.0, poll(SessionStatus::Completed, Some("c"), None));
+    let mut at = 5020.0;
+    let mut fx = Vec::new();
+    while fx.is_empty() {
+        at += 10.0;
+        assert!(at <= 7020.0, "the retry waits at most the backoff");
+        fx = f.handle(at, Input::Tick);
+    }
+    assert_eq!(fx, vec![Effect::Poll("cst_abc".into())]);
+    let fx = f.handle(at + 10.0, poll(SessionStatus::Completed, Some("c"), None));
     assert!(matches!(finished(&fx), Some(Outcome::Connected(_))));
 }
 
@@ -987,7 +1002,7 @@ fn to_input(s: &Step) -> Input {
             payload: match kind {
                 0 => Ok(ResultMessage::success("msg", "slack", "u1")),
                 1 => Ok(ResultMessage::error("denied")),
-                _ => Err(crate::protocol::Rejection::BadStatus),
+                _ => Err(crate::protocol::Rejection::WrongType),
             },
         },
         Step::Closed => Input::PopupClosed,
@@ -1055,6 +1070,10 @@ proptest! {
             }
             for e in &fx {
                 match e {
+                    Effect::AbortPoll => {
+                        prop_assert_eq!(polls_outstanding, 1, "only a poll in flight is aborted");
+                        polls_outstanding = 0;
+                    }
                     Effect::Poll(token) => {
                         prop_assert!(session, "polls only with a session endpoint");
                         prop_assert_eq!(token, "cst_abc");
@@ -1076,6 +1095,7 @@ proptest! {
                     Effect::Finish(outcome) => {
                         finishes += 1;
                         if let Outcome::Connected(c) = outcome {
+                            prop_assert_eq!(c.confirmed, c.session.is_some());
                             if session || f.is_windowless() {
                                 // Only a completed session with an id connects; with a
                                 // session endpoint a message alone never does.
@@ -1107,5 +1127,313 @@ proptest! {
         finishes += fx.iter().filter(|e| matches!(e, Effect::Finish(_) | Effect::Release)).count();
         prop_assert_eq!(finishes, 1);
         prop_assert!(f.is_done());
+    }
+}
+
+fn raw_success(id: &str, integration: Option<&str>, end_user: Option<&str>) -> ResultMessage {
+    ResultMessage {
+        kind: crate::protocol::MessageType::ConnectResult,
+        outcome: ResultOutcome::Success {
+            connection_id: id.into(),
+            integration_name: integration.map(Into::into),
+            external_id: None,
+            end_user_id: end_user.map(Into::into),
+        },
+    }
+}
+
+fn for_flow(session: bool, integration: Option<&str>, end_user: Option<&str>) -> Flow {
+    let mut f = Flow::new(FlowConfig {
+        integration: integration.map(Into::into),
+        end_user_id: end_user.map(Into::into),
+        ..cfg(session)
+    });
+    f.handle(0.0, Input::PopupOpened);
+    f.handle(1.0, Input::Target(Target::new(URL).unwrap()));
+    f
+}
+
+#[test]
+fn a_minimal_success_message_connects_unconfirmed_without_a_session_endpoint() {
+    let mut f = for_flow(false, Some("slack"), None);
+    let fx = f.handle(2.0, msg(ORIGIN, true, raw_success("c1", None, None)));
+    match finished(&fx) {
+        Some(Outcome::Connected(c)) => {
+            assert_eq!(c.connection_id, "c1");
+            assert_eq!(c.integration_name, "slack", "the flow's own integration");
+            assert_eq!(c.external_id, "");
+            assert!(!c.confirmed);
+            assert_eq!(c.session, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn results_for_another_integration_or_end_user_are_refused() {
+    let mismatch = |field: &'static str| Effect::Debug(Note::RejectedMismatch(field));
+    let mut f = for_flow(false, Some("slack"), None);
+    assert_eq!(
+        f.handle(
+            2.0,
+            msg(ORIGIN, true, raw_success("theirs", Some("github"), None))
+        ),
+        [mismatch("integrationName")]
+    );
+    assert!(!f.is_done());
+    let fx = f.handle(3.0, msg(ORIGIN, true, raw_success("ours", Some("slack"), None)));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.connection_id == "ours"));
+
+    // An end-user flow takes only a result that names its end user, and never fills it in.
+    for session in [false, true] {
+        let mut f = for_flow(session, None, Some("eu-1"));
+        for (t, other) in [(2.0, None), (1003.0, Some("eu-2")), (2004.0, Some(""))] {
+            let fx = f.handle(t, msg(ORIGIN, true, raw_success("theirs", Some("slack"), other)));
+            assert_eq!(fx, [mismatch("endUserId")], "{other:?}");
+        }
+        let fx = f.handle(
+            3005.0,
+            msg(ORIGIN, true, raw_success("ours", Some("slack"), Some("eu-1"))),
+        );
+        if session {
+            assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+            let fx = f.handle(3006.0, poll(SessionStatus::Completed, Some("ours"), None));
+            match finished(&fx) {
+                Some(Outcome::Connected(c)) => {
+                    assert_eq!(c.end_user_id.as_deref(), Some("eu-1"));
+                    assert!(c.confirmed);
+                }
+                other => panic!("{other:?}"),
+            }
+        } else {
+            match finished(&fx) {
+                Some(Outcome::Connected(c)) => {
+                    assert_eq!(c.end_user_id.as_deref(), Some("eu-1"));
+                    assert!(!c.confirmed);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    // A flow that is not for an end user reports none, whatever its options elsewhere say.
+    let mut f = for_flow(false, None, None);
+    let fx = f.handle(2.0, msg(ORIGIN, true, raw_success("c", Some("slack"), None)));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.end_user_id.is_none()));
+}
+
+#[test]
+fn a_flood_of_rejected_messages_costs_a_few_notes_and_is_counted() {
+    let mut f = waiting(true);
+    let forged = msg(
+        "https://evil.example",
+        false,
+        ResultMessage::success("x", "slack", "u"),
+    );
+    let mut notes = Vec::new();
+    let mut t = 1.0;
+    for i in 0..20_000u32 {
+        t = 1.0 + f64::from(i) * 0.1;
+        for e in f.handle(t, forged.clone()) {
+            notes.push(e);
+        }
+        if i % 1000 == 0 {
+            notes.extend(f.handle(t, Input::Tick));
+        }
+    }
+    let rejected: Vec<&Effect> = notes.iter().filter(|e| matches!(e, Effect::Debug(_))).collect();
+    assert!(rejected.len() <= 4, "{rejected:?}");
+    // Every rejected message is accounted for: one note plus the counts.
+    let fx = f.handle(t + 1.0, Input::Cancel);
+    let counted: u32 = notes
+        .iter()
+        .chain(&fx)
+        .map(|e| match e {
+            Effect::Debug(Note::RejectedMore(n)) => *n,
+            Effect::Debug(Note::RejectedOrigin(_)) => 1,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(counted, 20_000);
+}
+
+#[test]
+fn a_poll_that_never_answers_times_out_and_is_retried() {
+    let mut f = waiting(true);
+    let fx = f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    assert!(
+        f.handle(10_001.0, Input::Tick).is_empty(),
+        "still within the poll timeout"
+    );
+    let fx = f.handle(10_002.0, Input::Tick);
+    assert_eq!(fx[0], Effect::AbortPoll);
+    assert!(matches!(&fx[1], Effect::Debug(Note::PollRetry(r)) if r.contains("did not answer")));
+    // The popup closes (the connect page closed itself): confirming, never "lost".
+    let fx = f.handle(10_100.0, Input::PopupClosed);
+    assert!(!fx.contains(&Effect::Progress(Progress::WindowDetached)));
+    // A closed window is worth asking about at once; that poll hangs too, and the next.
+    let mut polls = fx.iter().filter(|e| matches!(e, Effect::Poll(_))).count();
+    let mut aborts = 0;
+    let mut t = 10_100.0;
+    let mut in_flight = polls > 0;
+    while t < 60_000.0 || !in_flight {
+        t += 250.0;
+        let fx = f.handle(t, Input::Tick);
+        assert!(
+            !fx.contains(&Effect::Progress(Progress::WindowDetached)),
+            "{fx:?}"
+        );
+        assert!(finished(&fx).is_none(), "{fx:?}");
+        for e in &fx {
+            match e {
+                Effect::Poll(_) => {
+                    polls += 1;
+                    in_flight = true;
+                }
+                Effect::AbortPoll => {
+                    aborts += 1;
+                    in_flight = false;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(aborts >= 3 && polls > aborts, "{polls} polls, {aborts} timed out");
+    // This one answers: one outcome, confirmed.
+    let fx = f.handle(t + 5.0, poll(SessionStatus::Completed, Some("c"), None));
+    assert!(matches!(finished(&fx), Some(Outcome::Connected(c)) if c.confirmed));
+}
+
+#[test]
+fn ending_a_flow_with_an_unconfirmed_success_says_it_may_exist() {
+    // The user's Cancel.
+    let mut f = waiting(true);
+    let fx = f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    assert!(fx.contains(&Effect::Progress(Progress::SuccessUnconfirmed)));
+    let fx = f.handle(3.0, Input::Cancel);
+    match finished(&fx) {
+        Some(Outcome::Failed(e)) => {
+            assert_eq!(e.code, ErrorCode::Unconfirmed);
+            assert!(e.message.contains("may exist"), "{}", e.message);
+            assert!(e.retryable);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The deadline.
+    let mut f = Flow::new(FlowConfig {
+        timeout_ms: Some(5000.0),
+        ..cfg(true)
+    });
+    f.handle(0.0, Input::PopupOpened);
+    f.handle(1.0, Input::Target(Target::new(URL).unwrap()));
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    assert_eq!(code(&f.handle(5001.0, Input::Tick)), Some(ErrorCode::Unconfirmed));
+    // A claimed error, or no claim, is cancelled as before.
+    let mut f = waiting(true);
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::error("denied")));
+    assert_eq!(
+        code(&f.handle(3.0, Input::Cancel)),
+        Some(ErrorCode::UserCancelled)
+    );
+    assert_eq!(
+        code(&waiting(true).handle(3.0, Input::Cancel)),
+        Some(ErrorCode::UserCancelled)
+    );
+}
+
+#[test]
+fn a_claim_the_session_cannot_be_asked_about_is_kept() {
+    let mut f = waiting(true);
+    f.handle(2.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+    // Every poll fails for longer than the confirmation window (popup still open).
+    let mut t = 2.0;
+    let mut notes = Vec::new();
+    while t < 40_000.0 {
+        t += 250.0;
+        let fx = f.handle(t, Input::Tick);
+        if fx.iter().any(|e| matches!(e, Effect::Poll(_))) {
+            notes.extend(f.handle(
+                t + 1.0,
+                Input::Poll(PollResult::Retry {
+                    reason: "HTTP 503".into(),
+                    retry_after_ms: None,
+                }),
+            ));
+        }
+        notes.extend(fx);
+    }
+    assert!(
+        !notes.contains(&Effect::Debug(Note::NotConfirmed)),
+        "nothing contradicted it"
+    );
+    assert_eq!(code(&f.handle(t, Input::Cancel)), Some(ErrorCode::Unconfirmed));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn no_poll_outlives_its_timeout_and_retries_stay_within_the_backoff(
+        timeout in 500.0f64..20_000.0,
+        seed in any::<u64>(),
+        steps in prop::collection::vec((1u16..3000, 0u8..4), 1..80),
+    ) {
+        let mut f = Flow::new(FlowConfig { poll_timeout_ms: timeout, seed, ..cfg(true) });
+        f.handle(0.0, Input::PopupOpened);
+        f.handle(0.0, Input::Target(Target::new(URL).unwrap()));
+        f.handle(0.0, msg(ORIGIN, true, ResultMessage::success("c", "slack", "u1")));
+        let mut now = 0.0;
+        let mut sent: Option<f64> = Some(0.0);
+        let mut failed_at: Option<f64> = None;
+        for (dt, kind) in &steps {
+            now += f64::from(*dt).min(250.0);
+            let input = match (kind, sent) {
+                // The endpoint answers a failure, or (kind 1, 2, 3) stays silent.
+                (0, Some(_)) => Input::Poll(PollResult::Retry { reason: "503".into(), retry_after_ms: None }),
+                _ => Input::Tick,
+            };
+            let answered = matches!(input, Input::Poll(_));
+            let fx = f.handle(now, input);
+            if answered {
+                sent = None;
+                failed_at = Some(now);
+            }
+            for e in &fx {
+                match e {
+                    Effect::Poll(_) => {
+                        prop_assert!(sent.is_none(), "one poll at a time");
+                        if let Some(at) = failed_at.take() {
+                            // Full jitter: somewhere within the capped backoff (+ a tick).
+                            prop_assert!(now - at <= 8000.0 + 250.0, "{}", now - at);
+                        }
+                        sent = Some(now);
+                    }
+                    Effect::AbortPoll => {
+                        let at = sent.take();
+                        prop_assert!(at.is_some_and(|at| now - at >= timeout && now - at <= timeout + 250.0));
+                        failed_at = Some(now);
+                    }
+                    Effect::Finish(_) => prop_assert!(false, "nothing ends this flow but the session"),
+                    _ => {}
+                }
+            }
+            if let Some(at) = sent {
+                prop_assert!(now - at <= timeout + 250.0, "a poll outlived its timeout");
+            }
+        }
+    }
+
+    #[test]
+    fn retry_delays_are_full_jitter_within_the_cap_and_respect_retry_after(
+        failures in 1u32..40,
+        unit in 0.0f64..1.0,
+        retry_after in prop::option::of(0.0f64..30_000.0),
+    ) {
+        let cfg = FlowConfig::default();
+        let d = retry_delay(&cfg, failures, unit, retry_after);
+        let cap = (cfg.poll_interval_ms * 2f64.powi(failures.min(11) as i32 - 1)).min(cfg.max_backoff_ms);
+        prop_assert!(d >= retry_after.unwrap_or(0.0));
+        prop_assert!(d <= cap.max(retry_after.unwrap_or(0.0)));
+        prop_assert!(d >= 0.0);
     }
 }

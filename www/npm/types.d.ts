@@ -25,6 +25,11 @@ export type ErrorCode =
   | 'invalid_options'
   /** The `AbortSignal` fired, or the element was removed or changed. Not retryable. */
   | 'aborted'
+  /**
+   * The connect page reported a connection, but the flow ended (Cancel, a deadline, the
+   * token stopped working) before the session confirmed it: the connection may exist.
+   */
+  | 'unconfirmed'
   /** npm package only: `open()` was called before `ready()` finished (or it failed). */
   | 'not_ready';
 
@@ -34,6 +39,8 @@ export type ProgressName =
   | 'connect_page_opened'
   | 'result_received'
   | 'confirming'
+  /** After `confirming`: the connect page reported a success the session has not confirmed yet. */
+  | 'success_unconfirmed'
   | 'popup_closed'
   | 'window_closed_or_lost'
   | 'redirecting'
@@ -46,6 +53,10 @@ export type DebugName =
   | 'rejected_origin'
   | 'rejected_source'
   | 'rejected_shape'
+  /** A result for another flow: `field` is `integrationName` or `endUserId`. */
+  | 'rejected_mismatch'
+  /** `count` more messages were rejected since the last note (one note a second at most). */
+  | 'rejected_more'
   | 'rejected_early'
   | 'duplicate_result'
   | 'result_not_confirmed'
@@ -73,8 +84,14 @@ export interface Connection {
   connectionId: string;
   integrationName: string;
   externalId: string;
-  /** The end user's external id, when the flow was for an end user. */
+  /** The end user's external id, as the connect page reported it (end-user flows only). */
   endUserId?: string;
+  /**
+   * `true` when the session said `COMPLETED`; `false` when only the connect page's message
+   * said so (no session endpoint, or an end-user portal flow). Look an unconfirmed
+   * connection up through your backend before you rely on it.
+   */
+  confirmed: boolean;
   session?: SessionDetail;
 }
 
@@ -103,6 +120,10 @@ export type ProgressDetail =
       origin?: string;
       /** `rejected_shape`, `poll_retry`: why. */
       reason?: string;
+      /** `rejected_mismatch`: the field that names another flow. */
+      field?: string;
+      /** `rejected_more`: how many. */
+      count?: number;
     };
 
 /** What a token endpoint or `getConnectUrl` answers (Weavz's `POST /api/v1/connect/token`). */
