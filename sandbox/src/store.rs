@@ -9,6 +9,13 @@ use weavz_connect::protocol::SessionStatus;
 
 use crate::util::iso;
 
+/// How long a poll held by the `pollHangs` knob waits before its 503: longer than any
+/// client's poll timeout, shorter than the demo host's 30 s upstream timeout.
+pub const POLL_HANG: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// Most polls the `pollHangs` knob may hold.
+pub const MAX_POLL_HANGS: u32 = 5;
+
 /// Fault knobs chosen per connect token (`"sandbox": {…}` in the token request).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -25,6 +32,10 @@ pub struct Knobs {
     /// The first N polls answer 503 with `Retry-After: 1`.
     #[serde(default)]
     pub poll_failures: u32,
+    /// The first N polls get no answer for [`POLL_HANG`] (then a 503): a session endpoint
+    /// that never answers, for clients' poll timeouts. Counted before `poll_failures`.
+    #[serde(default)]
+    pub poll_hangs: u32,
     /// Token lifetime in seconds instead of 4 hours.
     #[serde(default)]
     pub ttl_seconds: Option<u64>,

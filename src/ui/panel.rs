@@ -413,6 +413,7 @@ pub fn ConnectionsPanel(
     let connect = {
         let token_endpoint = token_endpoint.clone();
         let end_user_id = end_user_id.clone();
+        let connections_url = connections_url.clone();
         let alive = alive.clone();
         move |integration: Integration| {
             let Some(window) = web_sys::window() else { return };
@@ -449,6 +450,7 @@ pub fn ConnectionsPanel(
             let key = integration.name.clone();
             let target = dispatch_target();
             let alive = alive.clone();
+            let (flow_user, connections_url) = (end_user_id.clone(), connections_url.clone());
             let observer: driver::Observer = Rc::new(move |flow_id: &str, report: Report<'_>| {
                 let Some(target) = &target else { return };
                 match report {
@@ -474,6 +476,26 @@ pub fn ConnectionsPanel(
                             status.try_set(status_for(lang, &key, &name, outcome));
                         }
                     }
+                }
+                // An end user's flow that only the connect page's message vouches for (a
+                // portal link has no session to ask) counts as confirmed once this panel's
+                // connections endpoint lists the connection for that end user.
+                if let Report::Finished(Outcome::Connected(c)) = &report
+                    && !c.confirmed
+                    && c.end_user_id.is_some()
+                    && c.end_user_id == flow_user
+                {
+                    let (target, url, mut c) = (target.clone(), connections_url.clone(), c.clone());
+                    leptos::task::spawn_local(async move {
+                        c.confirmed = data::request("GET", &url)
+                            .await
+                            .ok()
+                            .and_then(|body| data::connections_from(&body))
+                            .is_some_and(|list| list.iter().any(|l| l.id == c.connection_id));
+                        let detail = events::connection_detail(&c);
+                        events::dispatch(&target, events::CONNECTION_CREATED, &detail);
+                    });
+                    return;
                 }
                 events::dispatch_report(target, flow_id, &report);
             });

@@ -15,7 +15,7 @@ use super::validate::{check_text, check_uuid, parse_redirect_uri};
 use crate::catalog::{self, AuthType};
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
-use crate::store::{Knobs, Scope, Session};
+use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session};
 use crate::util::{iso, now, secret, uuid};
 
 /// Connect tokens live 4 hours unless the `ttlSeconds` knob says otherwise.
@@ -77,6 +77,9 @@ pub async fn create_token(
             "sandbox.consentDelayMs",
             format!("must be at most {MAX_CONSENT_DELAY_MS}"),
         );
+    }
+    if knobs.poll_hangs > MAX_POLL_HANGS {
+        v.push("sandbox.pollHangs", format!("must be at most {MAX_POLL_HANGS}"));
     }
     if let Some(ttl) = knobs.ttl_seconds
         && !(1..=TOKEN_TTL.whole_seconds() as u64).contains(&ttl)
@@ -215,13 +218,28 @@ pub async fn poll(
         .filter(|s| !s.expired(now()))
         .ok_or_else(|| ApiError::unauthorized("Invalid or expired token").with_code("INVALID_TOKEN"))?;
     session.polls += 1;
-    if session.polls <= session.knobs.poll_failures {
+    let (polls, hangs, failures) = (
+        session.polls,
+        session.knobs.poll_hangs,
+        session.knobs.poll_failures,
+    );
+    if polls <= hangs {
+        drop(store);
+        // The client is meant to give up first (its timeout aborts the request).
+        tokio::time::sleep(POLL_HANG).await;
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            format!("Sandbox fault: poll {polls} of {hangs} was held (pollHangs knob)"),
+        ));
+    }
+    if polls - hangs <= failures {
         let mut err = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "SERVICE_UNAVAILABLE",
             format!(
-                "Sandbox fault: poll {} of {} fails (pollFailures knob)",
-                session.polls, session.knobs.poll_failures
+                "Sandbox fault: poll {} of {failures} fails (pollFailures knob)",
+                polls - hangs
             ),
         );
         err.retry_after = Some(1);
