@@ -20,7 +20,7 @@ use crate::catalog::{self, AuthType, FieldKind, Integration};
 use crate::error::ApiError;
 use crate::pages::{self, asset, document, html_response};
 use crate::state::Shared;
-use crate::store::{Connection, OAuthPending, PostMessageMode, Session};
+use crate::store::{Connection, OAuthPending, PostMessageMode, ResultShape, Session};
 use crate::util::{escape_html, json_for_script, now, pkce_challenge, pkce_verifier, secret, uuid};
 
 const STYLESHEET: &str = "/connect/assets/connect.css";
@@ -493,6 +493,15 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         ),
     };
     let success = session.status == SessionStatus::Completed;
+    let minimal = session.knobs.result_shape == ResultShape::SdkMinimal;
+    let mut message = serde_json::to_value(&message).unwrap_or(Value::Null);
+    if minimal
+        && success
+        && let Value::Object(fields) = &mut message
+    {
+        // What the official SDK accepts as a success: anything but `status: "error"`.
+        fields.remove("status");
+    }
     let targets = match session.knobs.post_message {
         PostMessageMode::Opener => state.allowed_opener_origins(),
         PostMessageMode::WrongOrigin => vec![WRONG_ORIGIN.to_owned()],
@@ -502,7 +511,7 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         "message": message,
         "targets": targets,
         "redirect": redirect_target(session),
-        "closeDelayMs": 150,
+        "closeDelayMs": if minimal { 0 } else { 150 },
     });
     let name = integration.display_name;
     let (title, text) = if success {

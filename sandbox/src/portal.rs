@@ -30,6 +30,7 @@ struct Grant {
     user: EndUser,
     integrations: Vec<Integration>,
     expires_at: OffsetDateTime,
+    knobs: Knobs,
 }
 
 /// The end user, the integrations and the expiry of a live portal token.
@@ -47,6 +48,7 @@ fn lookup(store: &Store, token: &str) -> Result<Grant, ApiError> {
         user,
         integrations,
         expires_at: pt.expires_at,
+        knobs: pt.knobs.clone(),
     })
 }
 
@@ -124,6 +126,7 @@ pub async fn portal_start(
         user,
         integrations,
         expires_at: portal_expires_at,
+        knobs,
     } = match lookup(&store, &token) {
         Ok(v) => v,
         Err(e) => return error(&headers, e),
@@ -139,6 +142,9 @@ pub async fn portal_start(
         );
     };
     let t = now();
+    let session_ttl = knobs
+        .ttl_seconds
+        .map_or(TOKEN_TTL, |s| time::Duration::seconds(s as i64));
     let cst = secret("cst_");
     let session = Session {
         id: uuid(),
@@ -155,14 +161,14 @@ pub async fn portal_start(
         scope: Scope::User,
         success_redirect_uri: None,
         error_redirect_uri: None,
-        knobs: Knobs::default(),
+        knobs,
         status: SessionStatus::Pending,
         connection_id: None,
         error: None,
         created_at: t,
         updated_at: t,
         // A session started from the portal never outlives the portal link.
-        expires_at: (t + TOKEN_TTL).min(portal_expires_at),
+        expires_at: (t + session_ttl).min(portal_expires_at),
         polls: 0,
     };
     store.tokens.insert(cst.clone(), session.id.clone());

@@ -31,6 +31,21 @@ pub struct Knobs {
     /// The provider denies consent without asking.
     #[serde(default)]
     pub auto_deny: bool,
+    /// The shape of the finish page's success message.
+    #[serde(default)]
+    pub result_shape: ResultShape,
+}
+
+/// What the finish page's success message looks like.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultShape {
+    /// `status: "success"`, then the window closes 150 ms later.
+    #[default]
+    Standard,
+    /// What the official TS SDK accepts and a real Weavz may send: no `status` key on
+    /// success, and the window closes at once. Errors keep `status: "error"`.
+    SdkMinimal,
 }
 
 /// What the hosted page does with `window.opener` when it finishes.
@@ -196,6 +211,8 @@ pub struct PortalToken {
     pub end_user_id: String,
     pub integration_name: Option<String>,
     pub expires_at: OffsetDateTime,
+    /// Knobs for every session the portal starts (`"sandbox": {…}` in the token request).
+    pub knobs: Knobs,
 }
 
 /// A stored connection. Credentials are kept but never serialised.

@@ -609,3 +609,102 @@ fn demo_host_backend_mints_and_polls_with_the_server_key() {
     assert!(html.contains("data-integration=\"slack\""));
     let _ = attr_value(&html, "src=\"/playground/");
 }
+
+#[test]
+fn sdk_minimal_result_shape_drops_status_and_closes_at_once() {
+    let sb = Sandbox::start();
+    let knobs = json!({"sandbox": {"resultShape": "sdk-minimal"}});
+    // A form flow.
+    let (token, url) = sb.token("openai", knobs.clone());
+    sb.http.get(&url).send().unwrap();
+    let res = submit(
+        &sb,
+        &[("token", &token), ("secretText", "sk-test-0123456789abcdef")],
+    );
+    let config = finish_config(&res.text().unwrap());
+    let id = sb.poll(&token)["connectionId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        config["message"],
+        json!({"type": "weavz-connect-result", "connectionId": id,
+               "integrationName": "openai", "externalId": "user-1"}),
+        "no status key on success"
+    );
+    assert_eq!(config["closeDelayMs"], 0);
+
+    // An OAuth2 flow, and an error in the same shape: errors keep `status: "error"`.
+    let (token, url) = sb.token("slack", knobs.clone());
+    let callback = sb.oauth_until_callback(&url, "approve");
+    let config = finish_config(&sb.http.get(&callback).send().unwrap().text().unwrap());
+    assert!(config["message"].get("status").is_none(), "{config}");
+    assert_eq!(config["message"]["connectionId"], sb.poll(&token)["connectionId"]);
+    let (_, url) = sb.token("github", knobs);
+    let callback = sb.oauth_until_callback(&url, "deny");
+    let config = finish_config(&sb.http.get(&callback).send().unwrap().text().unwrap());
+    assert_eq!(
+        config["message"],
+        json!({"type": "weavz-connect-result", "status": "error", "error": "Access was denied at GitHub."})
+    );
+
+    // Without the knob, the standard shape.
+    let (token, url) = sb.token("openai", json!({"externalId": "user-2"}));
+    sb.http.get(&url).send().unwrap();
+    let res = submit(
+        &sb,
+        &[("token", &token), ("secretText", "sk-test-0123456789abcdef")],
+    );
+    let config = finish_config(&res.text().unwrap());
+    assert_eq!(config["message"]["status"], "success");
+    assert_eq!(config["closeDelayMs"], 150);
+}
+
+#[test]
+fn sdk_minimal_result_shape_through_the_portal() {
+    let sb = Sandbox::start();
+    let user: Value = sb
+        .post(
+            "/end-users",
+            json!({"workspaceId": WORKSPACE, "externalId": "cust-9"}),
+        )
+        .json()
+        .unwrap();
+    let id = user["endUser"]["id"].as_str().unwrap();
+    let res = sb.post(
+        &format!("/end-users/{id}/connect-token"),
+        json!({"sandbox": {"resultShape": "nope"}}),
+    );
+    assert_eq!(res.status(), 400, "knobs are checked for portal tokens too");
+    let portal: Value = sb
+        .post(
+            &format!("/end-users/{id}/connect-token"),
+            json!({"sandbox": {"resultShape": "sdk-minimal"}}),
+        )
+        .json()
+        .unwrap();
+    let url = portal["connectUrl"].as_str().unwrap();
+    sb.http.get(url).send().unwrap();
+    let res = sb
+        .http
+        .post(format!("{}/connect/portal/start", sb.connect))
+        .form(&[
+            ("token", portal["token"].as_str().unwrap()),
+            ("integration", "openai"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let connect_url = location(&res);
+    let cst = query_param(&connect_url, "token").unwrap();
+    sb.http.get(&connect_url).send().unwrap();
+    let res = submit(
+        &sb,
+        &[("token", &cst), ("secretText", "sk-test-0123456789abcdef")],
+    );
+    let config = finish_config(&res.text().unwrap());
+    let conn = sb.poll(&cst)["connectionId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        config["message"],
+        json!({"type": "weavz-connect-result", "connectionId": conn,
+               "integrationName": "openai", "externalId": "cust-9:openai", "endUserId": "cust-9"})
+    );
+    assert_eq!(config["closeDelayMs"], 0);
+}

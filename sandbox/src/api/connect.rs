@@ -72,17 +72,7 @@ pub async fn create_token(
         .as_deref()
         .and_then(|u| parse_redirect_uri(&mut v, "errorRedirectUri", u, &allowed));
     let knobs = req.sandbox.unwrap_or_default();
-    if knobs.consent_delay_ms > MAX_CONSENT_DELAY_MS {
-        v.push(
-            "sandbox.consentDelayMs",
-            format!("must be at most {MAX_CONSENT_DELAY_MS}"),
-        );
-    }
-    if let Some(ttl) = knobs.ttl_seconds
-        && !(1..=TOKEN_TTL.whole_seconds() as u64).contains(&ttl)
-    {
-        v.push("sandbox.ttlSeconds", "must be between 1 and 14400");
-    }
+    check_knobs(&mut v, &knobs);
     if let Some(key) = &req.auth_method_key
         && key != "default"
     {
@@ -193,6 +183,22 @@ pub async fn create_token(
         "connectUrl": state.connect_url(&token),
         "expiresAt": expires_at,
     })))
+}
+
+/// Range checks shared by connect tokens and portal tokens (whose knobs apply to every
+/// session the portal starts).
+pub fn check_knobs(v: &mut Validation, knobs: &Knobs) {
+    if knobs.consent_delay_ms > MAX_CONSENT_DELAY_MS {
+        v.push(
+            "sandbox.consentDelayMs",
+            format!("must be at most {MAX_CONSENT_DELAY_MS}"),
+        );
+    }
+    if let Some(ttl) = knobs.ttl_seconds
+        && !(1..=TOKEN_TTL.whole_seconds() as u64).contains(&ttl)
+    {
+        v.push("sandbox.ttlSeconds", "must be between 1 and 14400");
+    }
 }
 
 #[derive(Deserialize)]
