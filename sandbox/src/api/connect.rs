@@ -174,6 +174,8 @@ pub async fn create_token(
         updated_at: created,
         expires_at: created + ttl,
         polls: 0,
+        browser: None,
+        portal: None,
     };
     let expires_at = iso(session.expires_at);
     store.tokens.insert(token.clone(), session.id.clone());

@@ -189,6 +189,7 @@ pub async fn create_portal_token(
             integration_name: req.integration_name,
             expires_at,
             knobs,
+            browser: None,
         },
     );
     Ok(Json(json!({
