@@ -1,5 +1,6 @@
 // Reports the end of a hosted connect flow. The server renders the result and the exact
-// origins to post to into #weavz-result; nothing here is taken from the URL.
+// origins to post to into #weavz-result; nothing here is taken from the URL. connect.js
+// (loaded first) has already stripped the query from the address bar.
 (function () {
   'use strict';
   var el = document.getElementById('weavz-result');
@@ -10,11 +11,25 @@
   } catch (e) {
     return;
   }
-  // Codes, states and tokens leave the address bar and the history entry.
-  try {
-    history.replaceState(null, '', location.pathname);
-  } catch (e) {
-    /* not fatal */
+  var hosted = window.weavzHosted;
+  // Only the window this session (or its portal) was opened in reports it: a finish page
+  // reached in a window opened for another connection posts nothing and goes nowhere.
+  if (!hosted || !hosted.owns(cfg.window)) {
+    if (hosted) {
+      hosted.stop(
+        'This result was not sent to the app',
+        'This window was opened for a different connection, so this result was not sent to the app and the window does not go back to it.'
+      );
+    }
+    return;
+  }
+  // The flow is over: a later flow in this tab (redirect mode) starts a new record.
+  hosted.clear();
+  if (cfg.redirect) {
+    // Redirect mode wins over any opener: back to the app, which confirms the result
+    // through its backend.
+    window.location.replace(cfg.redirect);
+    return;
   }
   var opener = null;
   try {
@@ -35,11 +50,6 @@
     setTimeout(function () {
       window.close();
     }, cfg.closeDelayMs || 0);
-    return;
-  }
-  if (cfg.redirect) {
-    // Redirect mode: back to the app, which confirms the result through its backend.
-    window.location.replace(cfg.redirect);
     return;
   }
   var hint = document.getElementById('close-hint');

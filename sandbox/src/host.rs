@@ -322,6 +322,7 @@ struct EndUserTokenRequest {
     integration_name: Option<String>,
     display_name: Option<String>,
     expires_in: Option<Value>,
+    sandbox: Option<Map<String, Value>>,
 }
 
 /// `POST /api/end-user-connect-token` (body `{ endUserId, integrationName?, displayName?,
@@ -382,6 +383,12 @@ async fn end_user_connect_token(
     }
     if let Some(ttl) = req.expires_in {
         body["expiresIn"] = ttl;
+    }
+    // As for connect tokens: the knobs go to the sandbox only.
+    if let Some(knobs) = req.sandbox
+        && state.config.weavz_base_url.is_none()
+    {
+        body["sandbox"] = Value::Object(knobs);
     }
     let request = state
         .http

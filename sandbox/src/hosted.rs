@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -16,16 +16,22 @@ use serde_json::{Value, json};
 use weavz_connect::protocol::{ResultMessage, SessionStatus, redirect_params};
 
 use crate::api::extract::MAX_BODY_BYTES;
+use crate::binding;
 use crate::catalog::{self, AuthType, FieldKind, Integration};
 use crate::error::ApiError;
 use crate::pages::{self, asset, document, html_response};
 use crate::state::Shared;
-use crate::store::{Connection, OAuthPending, PostMessageMode, Session};
+use crate::store::{Connection, OAuthPending, PostMessageMode, ResultShape, Session};
 use crate::util::{escape_html, json_for_script, now, pkce_challenge, pkce_verifier, secret, uuid};
 
 const STYLESHEET: &str = "/connect/assets/connect.css";
 /// An origin no page is served from: where `postMessage: "wrong-origin"` posts.
 pub const WRONG_ORIGIN: &str = "http://127.0.0.1:9";
+
+/// Runs on every hosted page: strips the query from the address bar and keeps the
+/// window's record of the session it was opened for.
+const CONNECT_JS: &str = "/connect/assets/connect.js";
+const FINISH_JS: &str = "/connect/assets/finish.js";
 
 /// The CSP of every hosted page. Forms only post to this origin.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -42,6 +48,15 @@ pub fn router() -> Router<Shared> {
         .route(
             "/connect/assets/connect.css",
             get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/connect.css")) }),
+        )
+        .route(
+            "/connect/assets/connect.js",
+            get(|| async {
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../assets/connect.js"),
+                )
+            }),
         )
         .route(
             "/connect/assets/finish.js",
@@ -101,12 +116,32 @@ pub fn form_error(headers: &HeaderMap, rejection: &axum::extract::rejection::For
 
 /// An error page with the hosted page's CSP and stylesheet.
 pub fn error(headers: &HeaderMap, err: ApiError) -> Response {
-    pages::error_page(headers, CSP, STYLESHEET, err)
+    pages::error_page(headers, CSP, STYLESHEET, err, &[CONNECT_JS])
+}
+
+/// What `connect.js` needs to know about the page: the session (and the portal) it belongs
+/// to, the app origins a new flow may come from, and where to go next.
+pub fn window_config(config: &Value) -> String {
+    format!(
+        "<script type=\"application/json\" id=\"weavz-page\">{}</script>",
+        json_for_script(config)
+    )
+}
+
+/// The `weavz-page` config of a session's page.
+fn session_window(state: &Shared, session: &Session) -> Value {
+    json!({
+        "session": session.id,
+        "portal": session.portal,
+        "appOrigins": state.allowed_opener_origins(),
+    })
 }
 
 /// A hosted page.
 pub fn page(status: StatusCode, title: &str, body: &str, scripts: &[&str]) -> Response {
-    html_response(status, CSP, document(title, STYLESHEET, body, scripts))
+    let mut all = vec![CONNECT_JS];
+    all.extend_from_slice(scripts);
+    html_response(status, CSP, document(title, STYLESHEET, body, &all))
 }
 
 /// A hosted page whose forms may lead on to the provider: Chromium checks `form-action`
@@ -116,7 +151,11 @@ pub fn page_to_provider(state: &Shared, title: &str, body: &str) -> Response {
         "form-action 'self'",
         &format!("form-action 'self' {}", state.origins.provider),
     );
-    html_response(StatusCode::OK, &csp, document(title, STYLESHEET, body, &[]))
+    html_response(
+        StatusCode::OK,
+        &csp,
+        document(title, STYLESHEET, body, &[CONNECT_JS]),
+    )
 }
 
 fn invalid_token() -> ApiError {
@@ -164,20 +203,32 @@ async fn connect_page(
             ),
         );
     };
+    let (browser, cookie) = binding::ensure_browser(&headers);
+    let res = connect_page_for(&state, &headers, &token, browser).await;
+    binding::with_cookie(res, cookie)
+}
+
+async fn connect_page_for(state: &Shared, headers: &HeaderMap, token: &str, browser: String) -> Response {
     let mut store = state.store.lock().await;
-    let session = match open_session(&mut store, &token) {
+    let session = match open_session(&mut store, token) {
         Ok(s) => s,
-        Err(e) => return error(&headers, e),
+        Err(e) => return error(headers, e),
     };
-    if let Some(s) = store.session_by_token(&token)
-        && s.status == SessionStatus::Pending
-    {
-        s.status = SessionStatus::Connecting;
-        s.updated_at = now();
+    if let Some(s) = store.session_by_token(token) {
+        // The first browser to open the session owns it; another one is refused.
+        let owner = s.browser.get_or_insert_with(|| browser.clone());
+        if *owner != browser {
+            return error(headers, binding::other_browser());
+        }
+        if s.status == SessionStatus::Pending {
+            s.status = SessionStatus::Connecting;
+            s.updated_at = now();
+        }
     }
+    let window = session_window(state, &session);
     let Some(integration) = catalog::find(&session.integration_name) else {
         return error(
-            &headers,
+            headers,
             ApiError::not_found("INTEGRATION_NOT_FOUND", "Integration not found"),
         );
     };
@@ -186,7 +237,8 @@ async fn connect_page(
         return form_page(
             StatusCode::OK,
             &integration,
-            &token,
+            token,
+            &window,
             &HashMap::new(),
             &HashMap::new(),
         );
@@ -214,7 +266,7 @@ async fn connect_page(
         Ok(u) => u,
         Err(_) => {
             return error(
-                &headers,
+                headers,
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "INTERNAL_ERROR",
@@ -227,7 +279,7 @@ async fn connect_page(
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code")
             .append_pair("client_id", &integration.client_id())
-            .append_pair("redirect_uri", &callback_uri(&state, integration.name))
+            .append_pair("redirect_uri", &callback_uri(state, integration.name))
             .append_pair("scope", &integration.scopes.join(" "))
             .append_pair("state", &state_param)
             .append_pair("code_challenge", &challenge)
@@ -243,13 +295,26 @@ async fn connect_page(
             q.append_pair("sandbox_delay_ms", &k.consent_delay_ms.to_string());
         }
     }
-    let mut res = StatusCode::FOUND.into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(url.as_str()) {
-        h.insert(header::LOCATION, v);
-    }
-    pages::secure_headers(h, CSP);
-    res
+    // Not a 302: a page of ours runs first, so that the window records the session it
+    // was opened for before it leaves for the provider (see connect.js).
+    let mut window = window;
+    window["next"] = Value::String(url.into());
+    let name = escape_html(integration.display_name);
+    let body = format!(
+        "<main class=\"card\"><header class=\"brand\"><img src=\"{logo}\" alt=\"\" width=\"40\" height=\"40\">\
+         <h1>Opening {name}…</h1></header>\
+         <p class=\"muted\" role=\"status\">Taking you to {name} to sign in.</p>\
+         <noscript><p class=\"error\">Turn on JavaScript to connect {name}.</p></noscript>\
+         {config}</main>",
+        logo = escape_html(&integration.logo_url()),
+        config = window_config(&window),
+    );
+    page(
+        StatusCode::OK,
+        &format!("Opening {}", integration.display_name),
+        &body,
+        &[],
+    )
 }
 
 /// The redirect URI registered with the provider for one integration. A distinct URI per
@@ -262,6 +327,7 @@ fn form_page(
     status: StatusCode,
     integration: &Integration,
     token: &str,
+    window: &Value,
     values: &HashMap<String, String>,
     errors: &HashMap<&'static str, &'static str>,
 ) -> Response {
@@ -327,10 +393,11 @@ fn form_page(
          {summary}<form method=\"post\" action=\"/connect/submit\" novalidate>\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">{fields}\
          <button type=\"submit\">Connect</button></form>\
-         <p class=\"foot\">Weavz sandbox</p></main>",
+         <p class=\"foot\">Weavz sandbox</p>{config}</main>",
         logo = escape_html(&integration.logo_url()),
         name = escape_html(integration.display_name),
         token = escape_html(token),
+        config = window_config(window),
     );
     page(
         status,
@@ -345,6 +412,9 @@ async fn submit_form(
     headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    if let Err(e) = binding::same_origin_post(&headers, &state.origins.connect) {
+        return error(&headers, e);
+    }
     let values = match form {
         Ok(Form(values)) => values,
         Err(rejection) => return form_error(&headers, &rejection),
@@ -363,6 +433,10 @@ async fn submit_form(
             Err(e) => return error(&headers, e),
         }
     };
+    // Only the browser whose connect page showed this form may submit it.
+    if !binding::same_browser(&headers, session.browser.as_deref()) {
+        return error(&headers, binding::other_browser());
+    }
     let Some(integration) = catalog::find(&session.integration_name) else {
         return error(
             &headers,
@@ -419,6 +493,7 @@ async fn submit_form(
             StatusCode::UNPROCESSABLE_ENTITY,
             &integration,
             &token,
+            &session_window(&state, &session),
             &values,
             &errors,
         );
@@ -493,6 +568,15 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         ),
     };
     let success = session.status == SessionStatus::Completed;
+    let minimal = session.knobs.result_shape == ResultShape::SdkMinimal;
+    let mut message = serde_json::to_value(&message).unwrap_or(Value::Null);
+    if minimal
+        && success
+        && let Value::Object(fields) = &mut message
+    {
+        // What the official SDK accepts as a success: anything but `status: "error"`.
+        fields.remove("status");
+    }
     let targets = match session.knobs.post_message {
         PostMessageMode::Opener => state.allowed_opener_origins(),
         PostMessageMode::WrongOrigin => vec![WRONG_ORIGIN.to_owned()],
@@ -501,8 +585,10 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
     let config = json!({
         "message": message,
         "targets": targets,
+        // finish.js reports only if this window was opened for this session (or portal).
+        "window": { "session": session.id, "portal": session.portal },
         "redirect": redirect_target(session),
-        "closeDelayMs": 150,
+        "closeDelayMs": if minimal { 0 } else { 150 },
     });
     let name = integration.display_name;
     let (title, text) = if success {
@@ -527,7 +613,7 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         data = json_for_script(&config),
     );
     let status = StatusCode::OK;
-    page(status, &title, &body, &["/connect/assets/finish.js"])
+    page(status, &title, &body, &[FINISH_JS])
 }
 
 /// The redirect-mode target: the matching redirect URI plus the result parameters.
@@ -601,16 +687,25 @@ async fn oauth_callback(
     let Some(state_param) = q.state.filter(|s| !s.is_empty()) else {
         return error(&headers, invalid_state());
     };
-    // The state is one-time: it is gone whether or not the rest checks out.
     let (pending, token) = {
         let mut store = state.store.lock().await;
-        let Some(pending) = store.oauth_states.remove(&state_param) else {
+        let Some(pending) = store.oauth_states.get(&state_param) else {
             return error(&headers, invalid_state());
         };
         let Some(session) = store.sessions.get(&pending.session_id) else {
             return error(&headers, invalid_token());
         };
-        (pending, session.token.clone())
+        // The state belongs to the browser that opened the session: someone else's
+        // authorization response, replayed here, changes nothing (and keeps its state).
+        if !binding::same_browser(&headers, session.browser.as_deref()) {
+            return error(&headers, binding::other_browser());
+        }
+        let token = session.token.clone();
+        // The state is one-time: it is gone whether or not the rest checks out.
+        let Some(pending) = store.oauth_states.remove(&state_param) else {
+            return error(&headers, invalid_state());
+        };
+        (pending, token)
     };
     let Some(integration) = catalog::find(&pending.integration_name) else {
         return error(&headers, invalid_state());

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod binding;
 pub mod catalog;
 pub mod config;
 mod error;

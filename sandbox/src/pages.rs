@@ -72,7 +72,13 @@ pub fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 /// An error as an HTML page (for people) or as the Weavz JSON body (for `Accept:
 /// application/json` clients), with the same status either way.
-pub fn error_page(headers: &HeaderMap, csp: &str, stylesheet: &str, err: ApiError) -> Response {
+pub fn error_page(
+    headers: &HeaderMap,
+    csp: &str,
+    stylesheet: &str,
+    err: ApiError,
+    scripts: &[&str],
+) -> Response {
     if wants_json(headers) {
         let mut res = err.into_response();
         secure_headers(res.headers_mut(), csp);
@@ -88,6 +94,6 @@ pub fn error_page(headers: &HeaderMap, csp: &str, stylesheet: &str, err: ApiErro
     html_response(
         err.status,
         csp,
-        document("Weavz connect: error", stylesheet, &body, &[]),
+        document("Weavz connect: error", stylesheet, &body, scripts),
     )
 }

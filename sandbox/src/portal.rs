@@ -8,16 +8,18 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::json;
 use time::OffsetDateTime;
 
 use weavz_connect::protocol::SessionStatus;
 
 use crate::api::TOKEN_TTL;
+use crate::binding::{self, with_cookie};
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
-use crate::hosted::{PageQuery, error, form_error, page_to_provider};
+use crate::hosted::{PageQuery, error, form_error, page_to_provider, window_config};
 use crate::state::Shared;
-use crate::store::{EndUser, Knobs, Scope, Session, Store};
+use crate::store::{EndUser, Knobs, Scope, Session, Store, portal_key};
 use crate::util::{escape_html, now, secret, uuid};
 
 fn invalid() -> ApiError {
@@ -30,6 +32,7 @@ struct Grant {
     user: EndUser,
     integrations: Vec<Integration>,
     expires_at: OffsetDateTime,
+    knobs: Knobs,
 }
 
 /// The end user, the integrations and the expiry of a live portal token.
@@ -47,6 +50,7 @@ fn lookup(store: &Store, token: &str) -> Result<Grant, ApiError> {
         user,
         integrations,
         expires_at: pt.expires_at,
+        knobs: pt.knobs.clone(),
     })
 }
 
@@ -62,13 +66,21 @@ pub async fn portal_page(
     PageQuery(q): PageQuery<PortalQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
-    let store = state.store.lock().await;
+    let (browser, cookie) = binding::ensure_browser(&headers);
+    let mut store = state.store.lock().await;
     let Grant {
         user, integrations, ..
     } = match lookup(&store, &token) {
         Ok(v) => v,
-        Err(e) => return error(&headers, e),
+        Err(e) => return with_cookie(error(&headers, e), cookie),
     };
+    // The first browser to open the portal owns it (and the sessions it starts).
+    if let Some(pt) = store.portal_tokens.get_mut(&token) {
+        let owner = pt.browser.get_or_insert_with(|| browser.clone());
+        if *owner != browser {
+            return with_cookie(error(&headers, binding::other_browser()), cookie);
+        }
+    }
     let connected: Vec<String> = store
         .connections_of(&user)
         .map(|c| c.integration_name.clone())
@@ -97,13 +109,15 @@ pub async fn portal_page(
         ));
     }
     let who = user.display_name.as_deref().unwrap_or(&user.external_id);
+    let window = json!({ "portal": portal_key(&token), "appOrigins": state.allowed_opener_origins() });
     let body = format!(
         "<main class=\"card\"><h1>Connect your apps</h1>\
          <p class=\"muted\">Signed in as {who}. Choose an app to connect.</p>\
-         <ul class=\"integrations\">{items}</ul><p class=\"foot\">Weavz sandbox</p></main>",
+         <ul class=\"integrations\">{items}</ul><p class=\"foot\">Weavz sandbox</p>{config}</main>",
         who = escape_html(who),
+        config = window_config(&window),
     );
-    page_to_provider(&state, "Connect your apps", &body)
+    with_cookie(page_to_provider(&state, "Connect your apps", &body), cookie)
 }
 
 /// `POST /connect/portal/start`: a new connect session for the end user, then the
@@ -113,6 +127,9 @@ pub async fn portal_start(
     headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    if let Err(e) = binding::same_origin_post(&headers, &state.origins.connect) {
+        return error(&headers, e);
+    }
     let values = match form {
         Ok(Form(values)) => values,
         Err(rejection) => return form_error(&headers, &rejection),
@@ -124,10 +141,16 @@ pub async fn portal_start(
         user,
         integrations,
         expires_at: portal_expires_at,
+        knobs,
     } = match lookup(&store, &token) {
         Ok(v) => v,
         Err(e) => return error(&headers, e),
     };
+    // Only the browser that opened the portal may start sessions from it.
+    let owner = store.portal_tokens.get(&token).and_then(|pt| pt.browser.clone());
+    if !binding::same_browser(&headers, owner.as_deref()) {
+        return error(&headers, binding::other_browser());
+    }
     let Some(integration) = integrations.into_iter().find(|i| i.name == wanted) else {
         return error(
             &headers,
@@ -139,6 +162,9 @@ pub async fn portal_start(
         );
     };
     let t = now();
+    let session_ttl = knobs
+        .ttl_seconds
+        .map_or(TOKEN_TTL, |s| time::Duration::seconds(s as i64));
     let cst = secret("cst_");
     let session = Session {
         id: uuid(),
@@ -155,15 +181,17 @@ pub async fn portal_start(
         scope: Scope::User,
         success_redirect_uri: None,
         error_redirect_uri: None,
-        knobs: Knobs::default(),
+        knobs,
         status: SessionStatus::Pending,
         connection_id: None,
         error: None,
         created_at: t,
         updated_at: t,
         // A session started from the portal never outlives the portal link.
-        expires_at: (t + TOKEN_TTL).min(portal_expires_at),
+        expires_at: (t + session_ttl).min(portal_expires_at),
         polls: 0,
+        browser: owner,
+        portal: Some(portal_key(&token)),
     };
     store.tokens.insert(cst.clone(), session.id.clone());
     store.sessions.insert(session.id.clone(), session);

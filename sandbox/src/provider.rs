@@ -79,6 +79,7 @@ fn provider_error(
         &csp(&state.origins.connect),
         STYLESHEET,
         ApiError::new(status, code, msg),
+        &[],
     )
 }
 

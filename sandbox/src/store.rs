@@ -42,6 +42,21 @@ pub struct Knobs {
     /// The provider denies consent without asking.
     #[serde(default)]
     pub auto_deny: bool,
+    /// The shape of the finish page's success message.
+    #[serde(default)]
+    pub result_shape: ResultShape,
+}
+
+/// What the finish page's success message looks like.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultShape {
+    /// `status: "success"`, then the window closes 150 ms later.
+    #[default]
+    Standard,
+    /// What the official TS SDK accepts and a real Weavz may send: no `status` key on
+    /// success, and the window closes at once. Errors keep `status: "error"`.
+    SdkMinimal,
 }
 
 /// What the hosted page does with `window.opener` when it finishes.
@@ -113,6 +128,11 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     /// Polls answered so far (for the `pollFailures` knob).
     pub polls: u32,
+    /// The browser id (cookie) of the browser that opened the session's connect page
+    /// first; every later step must come from it. `None` until then.
+    pub browser: Option<String>,
+    /// The [`portal_key`] of the portal token that started the session, if one did.
+    pub portal: Option<String>,
 }
 
 impl Session {
@@ -207,6 +227,22 @@ pub struct PortalToken {
     pub end_user_id: String,
     pub integration_name: Option<String>,
     pub expires_at: OffsetDateTime,
+    /// Knobs for every session the portal starts (`"sandbox": {…}` in the token request).
+    pub knobs: Knobs,
+    /// The browser id of the browser that opened the portal first (see [`Session::browser`]).
+    pub browser: Option<String>,
+}
+
+/// A portal token's public name: what the connect origin's pages may keep in a window's
+/// storage instead of the token itself.
+pub fn portal_key(token: &str) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("weavz-portal:{token}").as_bytes());
+    format!(
+        "pt_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+    )
 }
 
 /// A stored connection. Credentials are kept but never serialised.

@@ -321,6 +321,8 @@ fn end_users_and_portal_tokens() {
 
     // A token for the end user links the connection to them.
     let (token, url) = sb.token("openai", json!({"endUserId": "cust-42"}));
+    // The browser opens the connect page first: the form is bound to it.
+    sb.http.get(&url).send().unwrap();
     let res = sb
         .http
         .post(format!("{}/connect/submit", sb.connect))
@@ -380,7 +382,8 @@ fn end_users_and_portal_tokens() {
 #[test]
 fn connections_get_and_delete() {
     let sb = Sandbox::start();
-    let (token, _) = sb.token("smtp", json!({}));
+    let (token, url) = sb.token("smtp", json!({}));
+    sb.http.get(&url).send().unwrap();
     let res = sb
         .http
         .post(format!("{}/connect/submit", sb.connect))
@@ -1017,6 +1020,11 @@ fn portal_connections_are_linked_to_the_end_user_and_resolve_by_end_user_id() {
         .json()
         .unwrap();
     let eut = portal["token"].as_str().unwrap();
+    // The browser opens the portal first: its sessions are bound to it.
+    sb.http
+        .get(portal["connectUrl"].as_str().unwrap())
+        .send()
+        .unwrap();
     // One portal token, two different integrations.
     let mut made = Vec::new();
     for (integration, fields) in [
@@ -1176,6 +1184,10 @@ fn portal_token_lifetimes() {
 
     // A session started from a one-hour portal link ends with the link, not 4 hours later.
     let portal: Value = sb.post(&path, json!({"expiresIn": 3600})).json().unwrap();
+    sb.http
+        .get(portal["connectUrl"].as_str().unwrap())
+        .send()
+        .unwrap();
     let res = sb
         .http
         .post(format!("{}/connect/portal/start", sb.connect))

@@ -72,20 +72,7 @@ pub async fn create_token(
         .as_deref()
         .and_then(|u| parse_redirect_uri(&mut v, "errorRedirectUri", u, &allowed));
     let knobs = req.sandbox.unwrap_or_default();
-    if knobs.consent_delay_ms > MAX_CONSENT_DELAY_MS {
-        v.push(
-            "sandbox.consentDelayMs",
-            format!("must be at most {MAX_CONSENT_DELAY_MS}"),
-        );
-    }
-    if knobs.poll_hangs > MAX_POLL_HANGS {
-        v.push("sandbox.pollHangs", format!("must be at most {MAX_POLL_HANGS}"));
-    }
-    if let Some(ttl) = knobs.ttl_seconds
-        && !(1..=TOKEN_TTL.whole_seconds() as u64).contains(&ttl)
-    {
-        v.push("sandbox.ttlSeconds", "must be between 1 and 14400");
-    }
+    check_knobs(&mut v, &knobs);
     if let Some(key) = &req.auth_method_key
         && key != "default"
     {
@@ -187,6 +174,8 @@ pub async fn create_token(
         updated_at: created,
         expires_at: created + ttl,
         polls: 0,
+        browser: None,
+        portal: None,
     };
     let expires_at = iso(session.expires_at);
     store.tokens.insert(token.clone(), session.id.clone());
@@ -196,6 +185,25 @@ pub async fn create_token(
         "connectUrl": state.connect_url(&token),
         "expiresAt": expires_at,
     })))
+}
+
+/// Range checks shared by connect tokens and portal tokens (whose knobs apply to every
+/// session the portal starts).
+pub fn check_knobs(v: &mut Validation, knobs: &Knobs) {
+    if knobs.consent_delay_ms > MAX_CONSENT_DELAY_MS {
+        v.push(
+            "sandbox.consentDelayMs",
+            format!("must be at most {MAX_CONSENT_DELAY_MS}"),
+        );
+    }
+    if let Some(ttl) = knobs.ttl_seconds
+        && !(1..=TOKEN_TTL.whole_seconds() as u64).contains(&ttl)
+    {
+        v.push("sandbox.ttlSeconds", "must be between 1 and 14400");
+    }
+    if knobs.poll_hangs > MAX_POLL_HANGS {
+        v.push("sandbox.pollHangs", format!("must be at most {MAX_POLL_HANGS}"));
+    }
 }
 
 #[derive(Deserialize)]

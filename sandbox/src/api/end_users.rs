@@ -13,7 +13,7 @@ use super::validate::{check_text, check_uuid};
 use crate::catalog;
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
-use crate::store::{EndUser, PortalToken};
+use crate::store::{EndUser, Knobs, PortalToken};
 use crate::util::{iso, now, secret, uuid};
 
 /// Portal token lifetime bounds and default, in seconds (1 hour … 30 days, 7 days).
@@ -143,6 +143,8 @@ pub struct PortalTokenRequest {
     integration_name: Option<String>,
     workspace_integration_id: Option<String>,
     expires_in: Option<i64>,
+    /// Sandbox knobs for every session the portal starts.
+    sandbox: Option<Knobs>,
 }
 
 /// `POST /api/v1/end-users/:id/connect-token` → `{ connectUrl, token: "eut_…", expiresAt }`.
@@ -163,6 +165,8 @@ pub async fn create_portal_token(
     if let Some(wi) = &req.workspace_integration_id {
         check_uuid(&mut v, "workspaceIntegrationId", Some(wi));
     }
+    let knobs = req.sandbox.unwrap_or_default();
+    super::connect::check_knobs(&mut v, &knobs);
     v.finish()?;
     if let Some(name) = &req.integration_name
         && catalog::find(name).is_none()
@@ -184,6 +188,8 @@ pub async fn create_portal_token(
             end_user_id: id,
             integration_name: req.integration_name,
             expires_at,
+            knobs,
+            browser: None,
         },
     );
     Ok(Json(json!({

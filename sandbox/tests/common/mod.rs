@@ -74,11 +74,7 @@ impl Sandbox {
             .spawn()
             .expect("spawn weavz-sandbox");
         let banner = read_banner(&mut child);
-        let http = Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let http = browser_client();
         Sandbox {
             child,
             host: banner["host"].clone(),
@@ -87,6 +83,11 @@ impl Sandbox {
             api_key: banner["api key"].clone(),
             http,
         }
+    }
+
+    /// Another browser: an HTTP client with a cookie jar of its own.
+    pub fn other_browser(&self) -> Client {
+        browser_client()
     }
 
     /// A request to the connect API with the API key.
@@ -140,18 +141,19 @@ impl Sandbox {
     /// Runs an OAuth2 flow up to the provider's answer; returns the callback URL it
     /// redirects to (not followed).
     pub fn oauth_until_callback(&self, connect_url: &str, decision: &str) -> String {
-        let res = self.http.get(connect_url).send().unwrap();
-        assert_eq!(res.status(), 302, "connect page redirects to the provider");
-        let authorize = location(&res);
-        assert!(authorize.starts_with(&self.provider), "{authorize}");
-        let consent = self.http.get(&authorize).send().unwrap();
+        self.oauth_until_callback_in(&self.http, connect_url, decision)
+    }
+
+    /// [`Sandbox::oauth_until_callback`] in the browser `http`.
+    pub fn oauth_until_callback_in(&self, http: &Client, connect_url: &str, decision: &str) -> String {
+        let authorize = self.authorize_url_in(http, connect_url);
+        let consent = http.get(&authorize).send().unwrap();
         assert_eq!(consent.status(), 200);
         let html = consent.text().unwrap();
         assert!(html.contains(">Approve</button>") && html.contains(">Deny</button>"));
         let request = attr_value(&html, "name=\"request\" value=\"");
         let action = attr_value(&html, "action=\"");
-        let res = self
-            .http
+        let res = http
             .post(format!("{}{action}", self.provider))
             .form(&[("request", request.as_str()), ("decision", decision)])
             .send()
@@ -159,6 +161,43 @@ impl Sandbox {
         assert_eq!(res.status(), 303);
         location(&res)
     }
+}
+
+impl Sandbox {
+    /// Opens an OAuth2 connect URL in `http` and returns the provider URL its interstitial
+    /// page goes on to (the page's script would navigate there).
+    pub fn authorize_url_in(&self, http: &Client, connect_url: &str) -> String {
+        let res = http.get(connect_url).send().unwrap();
+        assert_eq!(res.status(), 200, "the connect page is an interstitial page");
+        let html = res.text().unwrap();
+        assert!(html.contains("<h1>Opening "), "{html}");
+        let authorize = page_config(&html)["next"].as_str().unwrap().to_owned();
+        assert!(authorize.starts_with(&self.provider), "{authorize}");
+        authorize
+    }
+
+    pub fn authorize_url(&self, connect_url: &str) -> String {
+        self.authorize_url_in(&self.http, connect_url)
+    }
+}
+
+/// An HTTP client that keeps cookies (a browser, for the hosted pages) and does not
+/// follow redirects.
+pub fn browser_client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// The JSON a hosted page hands to connect.js (`#weavz-page`).
+pub fn page_config(html: &str) -> Value {
+    let start_tag = "<script type=\"application/json\" id=\"weavz-page\">";
+    let start = html.find(start_tag).expect("a hosted page with a window config") + start_tag.len();
+    let end = html[start..].find("</script>").unwrap() + start;
+    serde_json::from_str(&html[start..end]).unwrap()
 }
 
 pub fn location(res: &Response) -> String {

@@ -72,12 +72,15 @@ class PythonSdkAgainstSandbox(unittest.TestCase):
         self.assertTrue(token["connectUrl"].startswith(self.connect + "/connect?token="))
         self.assertEqual(self.client.connect.poll(token["token"])["status"], "PENDING")
 
-        # The end user fills in the hosted form (what the popup does in a browser).
-        res = httpx.post(
-            self.connect + "/connect/submit",
-            data={"token": token["token"], "secretText": "sk-python-0123456789abcdef"},
-        )
-        self.assertEqual(res.status_code, 200)
+        # The end user opens the hosted form and fills it in (what the popup does in a
+        # browser); the form is bound to the browser (cookie) that opened it.
+        with httpx.Client(follow_redirects=False) as browser:
+            self.assertEqual(browser.get(token["connectUrl"]).status_code, 200)
+            res = browser.post(
+                self.connect + "/connect/submit",
+                data={"token": token["token"], "secretText": "sk-python-0123456789abcdef"},
+            )
+            self.assertEqual(res.status_code, 200)
 
         done = self.client.connect.wait(token["token"], timeout=10, interval=0.2)
         self.assertEqual(done["status"], "COMPLETED")
@@ -149,9 +152,12 @@ def authorize_in_portal(connect_url, integration):
         start = http.post(connect_url.split("/connect/portal")[0] + "/connect/portal/start",
                           data={"token": html.unescape(token), "integration": integration})
         assert start.status_code == 303, start.text
+        # The connect page is an interstitial whose script goes on to the provider.
         to_provider = http.get(start.headers["location"])
-        assert to_provider.status_code == 302, to_provider.text
-        authorize = to_provider.headers["location"]
+        assert to_provider.status_code == 200, to_provider.text
+        page = re.search(r'<script type="application/json" id="weavz-page">(.*?)</script>',
+                         to_provider.text, re.S).group(1)
+        authorize = json.loads(page)["next"]
         consent = http.get(authorize)
         assert consent.status_code == 200, consent.text
         request = re.search(r'name="request" value="([^"]+)"', consent.text).group(1)
