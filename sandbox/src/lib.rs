@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod config;
 mod error;
 mod host;
+mod host_check;
 mod hosted;
 mod pages;
 mod portal;
@@ -106,14 +107,14 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-async fn bind(origin: &'static str, port: u16) -> Result<(TcpListener, String), StartError> {
+async fn bind(origin: &'static str, port: u16) -> Result<(TcpListener, String, u16), StartError> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
         .map_err(|source| StartError::Bind { origin, port, source })?;
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Bind { origin, port, source })?;
-    Ok((listener, format!("http://{addr}")))
+    Ok((listener, format!("http://{addr}"), addr.port()))
 }
 
 /// Binds the three origins on 127.0.0.1 and starts serving.
@@ -124,6 +125,8 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         .filter(|o| !o.trim().is_empty())
         .map(|o| config::normalise_origin(o).map_err(|e| StartError::Config(format!("allowed origin {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let allowed_hosts =
+        Arc::new(host_check::parse_allowed_hosts(&config.allowed_hosts).map_err(StartError::Config)?);
     if config.api_key.trim().is_empty() {
         return Err(StartError::Config("the API key must not be empty".into()));
     }
@@ -146,9 +149,9 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         )));
     }
 
-    let (host_l, host) = bind("host", config.host_port).await?;
-    let (connect_l, connect) = bind("connect", config.connect_port).await?;
-    let (provider_l, provider) = bind("provider", config.provider_port).await?;
+    let (host_l, host, host_port) = bind("host", config.host_port).await?;
+    let (connect_l, connect, connect_port) = bind("connect", config.connect_port).await?;
+    let (provider_l, provider, provider_port) = bind("provider", config.provider_port).await?;
     let origins = Origins {
         host,
         connect,
@@ -177,8 +180,11 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
     let host_app = host::router(config.demo_dir.clone(), config.host_csp.clone()).with_state(state.clone());
 
     let (stop, stopped) = watch::channel(false);
-    let serve = |listener: TcpListener, app: Router| {
+    let serve = |listener: TcpListener, port: u16, app: Router| {
         let mut stopped = stopped.clone();
+        // Every route and the fallback: nothing is answered for a foreign Host.
+        let check = host_check::HostCheck::new(port, allowed_hosts.clone());
+        let app = app.layer(axum::middleware::from_fn_with_state(check, host_check::guard));
         tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
@@ -188,9 +194,9 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         })
     };
     let tasks = vec![
-        serve(host_l, host_app),
-        serve(connect_l, connect_app),
-        serve(provider_l, provider_app),
+        serve(host_l, host_port, host_app),
+        serve(connect_l, connect_port, connect_app),
+        serve(provider_l, provider_port, provider_app),
     ];
     Ok(Sandbox {
         origins,
