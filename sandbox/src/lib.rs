@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod bounded;
 pub mod catalog;
 pub mod config;
 mod error;
@@ -197,6 +198,7 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         serve(host_l, host_port, host_app),
         serve(connect_l, connect_port, connect_app),
         serve(provider_l, provider_port, provider_app),
+        tokio::spawn(prune_periodically(state.clone(), stopped.clone())),
     ];
     Ok(Sandbox {
         origins,
@@ -205,6 +207,28 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         stop,
         tasks,
     })
+}
+
+/// How often expired records are removed (insertions also prune their own kind).
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Removes expired records every [`PRUNE_EVERY`] until the sandbox stops.
+async fn prune_periodically(state: Shared, mut stopped: watch::Receiver<bool>) -> std::io::Result<()> {
+    let mut ticks = tokio::time::interval(PRUNE_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if *stopped.borrow() {
+            return Ok(());
+        }
+        tokio::select! {
+            changed = stopped.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+            }
+            _ = ticks.tick() => state.store.lock().await.prune(util::now()),
+        }
+    }
 }
 
 fn url_origin(raw: &str) -> Option<String> {

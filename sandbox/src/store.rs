@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use weavz_connect::protocol::SessionStatus;
 
+use crate::bounded::{Bounded, Limit};
 use crate::util::iso;
 
 /// Fault knobs chosen per connect token (`"sandbox": {…}` in the token request).
@@ -301,22 +302,144 @@ pub struct CodeGrant {
     pub expires_at: OffsetDateTime,
 }
 
+/// How many records of each kind the sandbox keeps, and for how long. Whatever grows
+/// with requests has a cap; a full kind drops its oldest record first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connect sessions and their tokens. They live as long as their token (at most 4
+    /// hours) and ten minutes more, so that `GET /connect/session/:id` still shows
+    /// how they ended.
+    pub sessions: Limit,
+    /// OAuth `state`s of the connect side (one per opening of an OAuth connect page).
+    pub oauth_states: Limit,
+    /// End-user portal tokens (also dropped when their own `expiresIn` is over).
+    pub portal_tokens: Limit,
+    /// The provider's authorization requests waiting for Approve / Deny.
+    pub auth_requests: Limit,
+    /// The provider's unredeemed authorization codes (they work for 60 s).
+    pub codes: Limit,
+    /// End users (the oldest goes, with everything that hangs off them).
+    pub end_users: usize,
+    /// Connections (the oldest goes).
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sessions: Limit {
+                cap: 2_000,
+                max_age: Duration::hours(4) + SESSION_GRACE,
+            },
+            oauth_states: Limit {
+                cap: 2_000,
+                max_age: Duration::hours(1),
+            },
+            portal_tokens: Limit {
+                cap: 1_000,
+                max_age: Duration::days(30),
+            },
+            auth_requests: Limit {
+                cap: 1_000,
+                max_age: Duration::minutes(10),
+            },
+            codes: Limit {
+                cap: 1_000,
+                max_age: Duration::minutes(5),
+            },
+            end_users: 10_000,
+            connections: 10_000,
+        }
+    }
+}
+
+/// How long a session is kept after its token expired.
+const SESSION_GRACE: Duration = Duration::minutes(10);
+
 /// Everything the sandbox remembers. One lock; every handler holds it briefly.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Store {
-    pub sessions: HashMap<String, Session>,
+    pub sessions: Bounded<Session>,
     /// Connect token → session id.
-    pub tokens: HashMap<String, String>,
-    pub oauth_states: HashMap<String, OAuthPending>,
+    pub tokens: Bounded<String>,
+    pub oauth_states: Bounded<OAuthPending>,
     pub end_users: HashMap<String, EndUser>,
-    pub portal_tokens: HashMap<String, PortalToken>,
+    pub portal_tokens: Bounded<PortalToken>,
     /// In creation order.
     pub connections: Vec<Connection>,
-    pub auth_requests: HashMap<String, AuthRequest>,
-    pub codes: HashMap<String, CodeGrant>,
+    pub auth_requests: Bounded<AuthRequest>,
+    pub codes: Bounded<CodeGrant>,
+    limits: Limits,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(Limits::default())
+    }
 }
 
 impl Store {
+    /// An empty store with these limits.
+    pub fn new(limits: Limits) -> Self {
+        Store {
+            sessions: Bounded::new(limits.sessions),
+            tokens: Bounded::new(limits.sessions),
+            oauth_states: Bounded::new(limits.oauth_states),
+            end_users: HashMap::new(),
+            portal_tokens: Bounded::new(limits.portal_tokens),
+            connections: Vec::new(),
+            auth_requests: Bounded::new(limits.auth_requests),
+            codes: Bounded::new(limits.codes),
+            limits,
+        }
+    }
+
+    /// Forgets what has expired at `at`: sessions ten minutes after their token, tokens
+    /// and OAuth states whose session is gone, portal tokens past their `expiresIn`,
+    /// provider requests and codes past their lifetime. Run periodically.
+    pub fn prune(&mut self, at: OffsetDateTime) {
+        self.sessions.prune(at);
+        self.sessions.retain(|_, s| at < s.expires_at + SESSION_GRACE);
+        self.tokens.prune(at);
+        let sessions = &self.sessions;
+        self.tokens.retain(|_, id| sessions.get_at(id, at).is_some());
+        self.oauth_states.prune(at);
+        self.oauth_states
+            .retain(|_, p| sessions.get_at(&p.session_id, at).is_some());
+        self.portal_tokens.prune(at);
+        self.portal_tokens.retain(|_, t| at < t.expires_at);
+        self.auth_requests.prune(at);
+        self.codes.prune(at);
+    }
+
+    /// Stores a new end user; when there are as many as the limit allows, the oldest
+    /// goes first (with their connections, see [`Store::remove_end_user`]).
+    pub fn insert_end_user(&mut self, user: EndUser, at: OffsetDateTime) {
+        while self.end_users.len() >= self.limits.end_users.max(1) {
+            let Some(oldest) = self
+                .end_users
+                .values()
+                .min_by_key(|u| u.created_at)
+                .map(|u| u.id.clone())
+            else {
+                break;
+            };
+            self.remove_end_user(&oldest, at);
+        }
+        self.end_users.insert(user.id.clone(), user);
+    }
+
+    /// Stores a new connection; when there are as many as the limit allows, the oldest
+    /// goes first.
+    pub fn push_connection(&mut self, conn: Connection) {
+        let cap = self.limits.connections.max(1);
+        if self.connections.len() >= cap {
+            let excess = self.connections.len() + 1 - cap;
+            self.connections.drain(..excess);
+        }
+        self.connections.push(conn);
+    }
+
     /// The session behind a connect token, if the token is known.
     pub fn session_by_token(&mut self, token: &str) -> Option<&mut Session> {
         let id = self.tokens.get(token)?;
@@ -364,7 +487,242 @@ impl Store {
         }
         conn.updated_at = conn.created_at;
         let id = conn.id.clone();
-        self.connections.push(conn);
+        self.push_connection(conn);
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
+
+    fn session(n: usize, created: OffsetDateTime, ttl: Duration) -> Session {
+        Session {
+            id: format!("s{n}"),
+            token: format!("cst_{n}"),
+            integration_name: "openai".into(),
+            connection_name: "OpenAI".into(),
+            external_id: "user-1".into(),
+            workspace_id: "w".into(),
+            end_user_id: None,
+            scope: Scope::Organization,
+            success_redirect_uri: None,
+            error_redirect_uri: None,
+            knobs: Knobs::default(),
+            status: SessionStatus::Pending,
+            connection_id: None,
+            error: None,
+            created_at: created,
+            updated_at: created,
+            expires_at: created + ttl,
+            polls: 0,
+        }
+    }
+
+    fn add_session(store: &mut Store, s: Session) {
+        let at = s.created_at;
+        store.tokens.insert_at(s.token.clone(), s.id.clone(), at);
+        store.sessions.insert_at(s.id.clone(), s, at);
+    }
+
+    fn small_limits() -> Limits {
+        let limit = |cap, minutes| Limit {
+            cap,
+            max_age: Duration::minutes(minutes),
+        };
+        Limits {
+            sessions: limit(3, 4 * 60 + 10),
+            oauth_states: limit(3, 60),
+            portal_tokens: limit(2, 60 * 24),
+            auth_requests: limit(2, 10),
+            codes: limit(2, 5),
+            end_users: 2,
+            connections: 2,
+        }
+    }
+
+    #[test]
+    fn sessions_go_ten_minutes_after_their_token_with_their_token_and_state() {
+        let mut store = Store::new(small_limits());
+        add_session(&mut store, session(1, T0, Duration::seconds(60)));
+        add_session(&mut store, session(2, T0, Duration::hours(4)));
+        store.oauth_states.insert_at(
+            "st_1".into(),
+            OAuthPending {
+                session_id: "s1".into(),
+                integration_name: "slack".into(),
+                verifier: "v".into(),
+            },
+            T0,
+        );
+        // Expired but within the grace: still shown by GET /connect/session/:id.
+        store.prune(T0 + Duration::minutes(5));
+        assert!(store.sessions.get_at("s1", T0 + Duration::minutes(5)).is_some());
+        store.prune(T0 + Duration::minutes(11) + Duration::seconds(1));
+        let at = T0 + Duration::minutes(12);
+        assert!(store.sessions.get_at("s1", at).is_none(), "gone after the grace");
+        assert!(store.tokens.get_at("cst_1", at).is_none(), "its token with it");
+        assert!(
+            store.oauth_states.get_at("st_1", at).is_none(),
+            "and its OAuth state"
+        );
+        assert!(store.sessions.get_at("s2", at).is_some(), "a live one stays");
+        assert_eq!(store.tokens.get_at("cst_2", at).map(String::as_str), Some("s2"));
+        // Four hours and ten minutes is the longest any session is kept.
+        store.prune(T0 + Duration::hours(4) + Duration::minutes(10));
+        assert_eq!(store.sessions.len(), 0);
+        assert_eq!(store.tokens.len(), 0);
+    }
+
+    #[test]
+    fn a_full_store_drops_its_oldest_session_and_token_together() {
+        let mut store = Store::new(small_limits());
+        for n in 0..5 {
+            add_session(
+                &mut store,
+                session(n, T0 + Duration::seconds(n as i64), Duration::hours(4)),
+            );
+        }
+        let at = T0 + Duration::minutes(1);
+        assert_eq!(store.sessions.len(), 3);
+        assert_eq!(store.sessions.evicted(), 2);
+        for n in 0..5 {
+            let kept = n >= 2;
+            assert_eq!(
+                store.sessions.get_at(&format!("s{n}"), at).is_some(),
+                kept,
+                "s{n}"
+            );
+            assert_eq!(
+                store.tokens.get_at(&format!("cst_{n}"), at).is_some(),
+                kept,
+                "cst_{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn portal_tokens_go_when_their_own_lifetime_ends() {
+        let mut store = Store::new(small_limits());
+        let token = |hours| PortalToken {
+            end_user_id: "u".into(),
+            integration_name: None,
+            expires_at: T0 + Duration::hours(hours),
+        };
+        store.portal_tokens.insert_at("eut_short".into(), token(1), T0);
+        store.portal_tokens.insert_at("eut_long".into(), token(20), T0);
+        store.prune(T0 + Duration::hours(2));
+        assert_eq!(store.portal_tokens.len(), 1);
+        assert!(
+            store
+                .portal_tokens
+                .get_at("eut_long", T0 + Duration::hours(2))
+                .is_some()
+        );
+        // Capped too: a third token drops the oldest.
+        store
+            .portal_tokens
+            .insert_at("eut_a".into(), token(20), T0 + Duration::hours(2));
+        store
+            .portal_tokens
+            .insert_at("eut_b".into(), token(20), T0 + Duration::hours(3));
+        assert_eq!(store.portal_tokens.len(), 2);
+        assert!(
+            store
+                .portal_tokens
+                .get_at("eut_long", T0 + Duration::hours(3))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn provider_requests_and_codes_expire_and_are_capped() {
+        let mut store = Store::new(small_limits());
+        let request = |state: &str| AuthRequest {
+            app: "slack".into(),
+            redirect_uri: "r".into(),
+            state: state.into(),
+            code_challenge: "c".into(),
+            scope: "s".into(),
+            coop: false,
+        };
+        store.auth_requests.insert_at("ar_1".into(), request("1"), T0);
+        store
+            .auth_requests
+            .insert_at("ar_2".into(), request("2"), T0 + Duration::minutes(5));
+        store
+            .auth_requests
+            .insert_at("ar_3".into(), request("3"), T0 + Duration::minutes(6));
+        assert_eq!(store.auth_requests.len(), 2, "capped: the oldest went");
+        assert!(
+            store
+                .auth_requests
+                .get_at("ar_1", T0 + Duration::minutes(6))
+                .is_none()
+        );
+        store.prune(T0 + Duration::minutes(15));
+        assert_eq!(store.auth_requests.len(), 1, "ar_2 expired after 10 minutes");
+        assert!(
+            store
+                .auth_requests
+                .remove_at("ar_3", T0 + Duration::minutes(16))
+                .is_none(),
+            "an expired request cannot be answered"
+        );
+        let grant = CodeGrant {
+            app: "slack".into(),
+            client_id: "c".into(),
+            redirect_uri: "r".into(),
+            code_challenge: "c".into(),
+            scope: "s".into(),
+            expires_at: T0 + Duration::seconds(60),
+        };
+        store.codes.insert_at("code_1".into(), grant, T0);
+        store.prune(T0 + Duration::minutes(5));
+        assert!(store.codes.is_empty());
+    }
+
+    #[test]
+    fn end_users_and_connections_are_capped_oldest_first() {
+        let mut store = Store::new(small_limits());
+        let user = |n: i64| EndUser {
+            id: format!("u{n}"),
+            workspace_id: "w".into(),
+            external_id: format!("ext-{n}"),
+            display_name: None,
+            email: None,
+            metadata: Value::Null,
+            created_at: T0 + Duration::seconds(n),
+            updated_at: T0 + Duration::seconds(n),
+        };
+        let conn = |n: i64, end_user: Option<&str>| Connection {
+            id: format!("c{n}"),
+            external_id: format!("x{n}"),
+            display_name: "d".into(),
+            integration_name: "openai".into(),
+            kind: "SECRET_TEXT",
+            scope: Scope::Workspace,
+            workspace_id: Some("w".into()),
+            end_user_id: end_user.map(str::to_owned),
+            created_at: T0 + Duration::seconds(n),
+            updated_at: T0 + Duration::seconds(n),
+            credentials: Value::Null,
+        };
+        store.insert_end_user(user(1), T0);
+        store.push_connection(conn(1, Some("ext-1")));
+        store.insert_end_user(user(2), T0);
+        store.insert_end_user(user(3), T0);
+        let mut ids: Vec<_> = store.end_users.keys().cloned().collect();
+        ids.sort();
+        assert_eq!(ids, ["u2", "u3"], "the oldest end user went");
+        assert!(store.connections.is_empty(), "with their connection");
+        for n in 2..6 {
+            store.upsert_connection(conn(n, None));
+        }
+        let ids: Vec<_> = store.connections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["c4", "c5"], "the oldest connections went");
     }
 }
