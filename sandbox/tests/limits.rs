@@ -103,3 +103,28 @@ fn consent_delays_are_capped_at_five_seconds() {
     assert!(took >= Duration::from_millis(4900), "{took:?}");
     assert!(took < Duration::from_secs(15), "clamped to 5 s, took {took:?}");
 }
+
+#[test]
+fn long_redirect_uris_are_refused() {
+    let sb = Sandbox::start();
+    let token = |uri: String| {
+        sb.post(
+            "/connect/token",
+            json!({ "integrationName": "openai", "connectionName": "OpenAI", "externalId": "u",
+                    "workspaceId": WORKSPACE, "successRedirectUri": uri }),
+        )
+    };
+    let base = format!("{}/back?pad=", sb.host);
+    let fits = format!("{base}{}", "a".repeat(4096 - base.len()));
+    assert_eq!(token(fits.clone()).status(), 200);
+    let res = token(format!("{fits}a"));
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["details"]["fields"][0]["path"], "successRedirectUri");
+    assert!(
+        body["details"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("4096")
+    );
+}
