@@ -191,6 +191,29 @@ impl EndUser {
     }
 }
 
+impl EndUser {
+    /// Roughly the bytes of text this record holds.
+    pub fn approx_bytes(&self) -> usize {
+        200 + self.id.len()
+            + self.workspace_id.len()
+            + self.external_id.len()
+            + self.display_name.as_ref().map_or(0, String::len)
+            + self.email.as_ref().map_or(0, String::len)
+            + json_bytes(&self.metadata)
+    }
+}
+
+/// Roughly the bytes of text a JSON value holds (its strings and keys, plus a little per
+/// value).
+fn json_bytes(v: &Value) -> usize {
+    16 + match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter().map(json_bytes).sum(),
+        Value::Object(o) => o.iter().map(|(k, v)| k.len() + json_bytes(v)).sum(),
+        _ => 0,
+    }
+}
+
 /// An end-user portal token (`eut_…`).
 #[derive(Debug, Clone)]
 pub struct PortalToken {
@@ -234,6 +257,17 @@ impl Connection {
             "createdAt": iso(self.created_at),
             "updatedAt": iso(self.updated_at),
         })
+    }
+
+    /// Roughly the bytes of text this record holds (credentials included).
+    pub fn approx_bytes(&self) -> usize {
+        200 + self.id.len()
+            + self.external_id.len()
+            + self.display_name.len()
+            + self.integration_name.len()
+            + self.workspace_id.as_ref().map_or(0, String::len)
+            + self.end_user_id.as_ref().map_or(0, String::len)
+            + json_bytes(&self.credentials)
     }
 
     /// Whether two connections occupy the same slot, which only one may hold: same
@@ -322,6 +356,11 @@ pub struct Limits {
     pub end_users: usize,
     /// Connections (the oldest goes).
     pub connections: usize,
+    /// Roughly how many bytes of text all connections together may hold (credentials
+    /// included); past it the oldest go.
+    pub connection_bytes: usize,
+    /// The same for end users (their metadata included).
+    pub end_user_bytes: usize,
 }
 
 impl Default for Limits {
@@ -349,6 +388,8 @@ impl Default for Limits {
             },
             end_users: 10_000,
             connections: 10_000,
+            connection_bytes: 32 << 20,
+            end_user_bytes: 32 << 20,
         }
     }
 }
@@ -412,10 +453,14 @@ impl Store {
         self.codes.prune(at);
     }
 
-    /// Stores a new end user; when there are as many as the limit allows, the oldest
-    /// goes first (with their connections, see [`Store::remove_end_user`]).
+    /// Stores a new end user; when there are as many as the limit allows (in number or
+    /// in bytes), the oldest go first (with their connections, see
+    /// [`Store::remove_end_user`]).
     pub fn insert_end_user(&mut self, user: EndUser, at: OffsetDateTime) {
-        while self.end_users.len() >= self.limits.end_users.max(1) {
+        let (cap, budget) = (self.limits.end_users.max(1), self.limits.end_user_bytes);
+        let mut bytes: usize = self.end_users.values().map(EndUser::approx_bytes).sum();
+        let needed = user.approx_bytes();
+        while !self.end_users.is_empty() && (self.end_users.len() >= cap || bytes + needed > budget) {
             let Some(oldest) = self
                 .end_users
                 .values()
@@ -424,20 +469,35 @@ impl Store {
             else {
                 break;
             };
-            self.remove_end_user(&oldest, at);
+            if let Some(gone) = self.remove_end_user(&oldest, at) {
+                bytes -= gone.approx_bytes();
+            }
         }
         self.end_users.insert(user.id.clone(), user);
     }
 
-    /// Stores a new connection; when there are as many as the limit allows, the oldest
-    /// goes first.
+    /// Stores a new connection, then keeps to the limits (see
+    /// [`Store::keep_connections_bounded`]).
     pub fn push_connection(&mut self, conn: Connection) {
-        let cap = self.limits.connections.max(1);
-        if self.connections.len() >= cap {
-            let excess = self.connections.len() + 1 - cap;
-            self.connections.drain(..excess);
-        }
+        let id = conn.id.clone();
         self.connections.push(conn);
+        self.keep_connections_bounded(&id);
+    }
+
+    /// Drops the oldest connections but `keep` while there are more than the limit
+    /// allows, in number or in bytes.
+    fn keep_connections_bounded(&mut self, keep: &str) {
+        let (cap, budget) = (self.limits.connections.max(1), self.limits.connection_bytes);
+        let mut bytes: usize = self.connections.iter().map(Connection::approx_bytes).sum();
+        let mut count = self.connections.len();
+        self.connections.retain(|c| {
+            if (count <= cap && bytes <= budget) || c.id == keep {
+                return true;
+            }
+            count -= 1;
+            bytes -= c.approx_bytes();
+            false
+        });
     }
 
     /// The session behind a connect token, if the token is known.
@@ -483,7 +543,10 @@ impl Store {
             existing.end_user_id = conn.end_user_id.or(existing.end_user_id.take());
             existing.workspace_id = conn.workspace_id;
             existing.updated_at = conn.updated_at;
-            return existing.id.clone();
+            let id = existing.id.clone();
+            // New credentials may be longer: the others make room, oldest first.
+            self.keep_connections_bounded(&id);
+            return id;
         }
         conn.updated_at = conn.created_at;
         let id = conn.id.clone();
@@ -541,6 +604,8 @@ mod tests {
             codes: limit(2, 5),
             end_users: 2,
             connections: 2,
+            connection_bytes: 1 << 20,
+            end_user_bytes: 1 << 20,
         }
     }
 
@@ -724,5 +789,40 @@ mod tests {
         }
         let ids: Vec<_> = store.connections.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["c4", "c5"], "the oldest connections went");
+
+        // A byte budget too: big credentials push the oldest out sooner.
+        let mut store = Store::new(Limits {
+            connections: 100,
+            connection_bytes: 100_000,
+            end_user_bytes: 100_000,
+            ..small_limits()
+        });
+        let big = |n| Connection {
+            credentials: json!({ "secretText": "k".repeat(30_000) }),
+            ..conn(n, None)
+        };
+        for n in 0..5 {
+            store.push_connection(big(n));
+        }
+        let ids: Vec<_> = store.connections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["c2", "c3", "c4"], "three fit in 100 kB");
+        // Reconnecting into c2's slot with bigger credentials: the oldest other goes.
+        store.upsert_connection(Connection {
+            id: "ignored".into(),
+            credentials: json!({ "secretText": "k".repeat(60_000) }),
+            ..conn(2, None)
+        });
+        let ids: Vec<_> = store.connections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["c2", "c4"], "the update pushed the oldest other out");
+        let fat = |n: i64| EndUser {
+            metadata: json!({ "notes": "m".repeat(40_000) }),
+            ..user(n)
+        };
+        for n in 0..4 {
+            store.insert_end_user(fat(n), T0);
+        }
+        let mut users: Vec<_> = store.end_users.keys().cloned().collect();
+        users.sort();
+        assert_eq!(users, ["u2", "u3"], "two fit in 100 kB");
     }
 }
