@@ -44,6 +44,13 @@ pub struct Config {
     #[arg(long, env = "WEAVZ_SANDBOX_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Extra host names the three origins answer to, besides `127.0.0.1`, `localhost` and
+    /// `[::1]` with their own port (comma-separated `host[:port]`; a host without a port
+    /// is accepted on any port). Requests for any other `Host` get 421 (DNS-rebinding
+    /// defence).
+    #[arg(long, env = "WEAVZ_SANDBOX_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
     /// Where the demo host backend sends its Weavz calls. Default: this sandbox's connect
     /// origin. Set it (with `WEAVZ_API_KEY`) to use real Weavz.
     #[arg(long, env = "WEAVZ_BASE_URL")]
@@ -73,6 +80,7 @@ impl Config {
             provider_port: 0,
             api_key: DEFAULT_API_KEY.into(),
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             weavz_base_url: None,
             workspace_id: DEFAULT_WORKSPACE_ID.into(),
             demo_dir: None,

@@ -272,10 +272,28 @@ async fn integrations(State(state): State<Shared>) -> Response {
     .await
 }
 
-/// `DELETE /api/connections/:id`: disconnects one of the demo workspace's connections. A
-/// host backend deletes only what belongs to it: the connection is looked up first and a
-/// connection of another workspace is a 404, as if it did not exist.
-async fn delete_connection(State(state): State<Shared>, ApiPath(id): ApiPath) -> Response {
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteQuery {
+    end_user_id: Option<String>,
+}
+
+/// `DELETE /api/connections/:id[?endUserId=…]`: disconnects one of the demo workspace's
+/// connections. A host backend deletes only what belongs to it: the connection is looked
+/// up first; one of another workspace (or an id Weavz answers for with another
+/// connection) is a 404, as if it did not exist, and with `endUserId` one that is not that
+/// end user's is a 403. The same checks run whether Weavz is this sandbox or real.
+async fn delete_connection(
+    State(state): State<Shared>,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
+) -> Response {
+    let not_found = || {
+        ApiError::not_found("CONNECTION_NOT_FOUND", format!("Connection '{id}' not found")).into_response()
+    };
+    let Ok(item) = upstream_url(&state, &["api", "v1", "connections", &id]) else {
+        return not_found();
+    };
     let lookup = state
         .http
         .get(format!("{}/api/v1/connections", state.upstream()))
@@ -288,18 +306,40 @@ async fn delete_connection(State(state): State<Shared>, ApiPath(id): ApiPath) ->
     if !answer.status.is_success() {
         return respond(answer);
     }
-    let owned = answer.body["connection"]["workspaceId"].as_str() == Some(state.config.workspace_id.as_str());
+    let found = &answer.body["connection"];
+    let owned = found["id"].as_str() == Some(id.as_str())
+        && found["workspaceId"].as_str() == Some(state.config.workspace_id.as_str());
     if !owned {
-        return ApiError::not_found("CONNECTION_NOT_FOUND", format!("Connection '{id}' not found"))
-            .into_response();
+        return not_found();
     }
-    relay(
-        state
-            .http
-            .delete(format!("{}/api/v1/connections/{id}", state.upstream()))
-            .bearer_auth(&state.config.api_key),
-    )
-    .await
+    if let Some(user) = &q.end_user_id
+        && found["endUserId"].as_str() != Some(user.as_str())
+    {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            format!("Connection '{id}' does not belong to end user '{user}'"),
+        )
+        .into_response();
+    }
+    relay(state.http.delete(item).bearer_auth(&state.config.api_key)).await
+}
+
+/// The upstream URL of a path made of `segments`, each percent-encoded as one segment
+/// (`/`, `?`, `#`, `%` and the rest), so that an id cannot reach another endpoint. An
+/// empty, `.` or `..` segment (which URL parsers resolve away) is refused.
+fn upstream_url(state: &Shared, segments: &[&str]) -> Result<url::Url, ApiError> {
+    let refused = || upstream_invalid("a path segment cannot be empty, `.` or `..`");
+    if segments.iter().any(|s| matches!(*s, "" | "." | "..")) {
+        return Err(refused());
+    }
+    let mut url =
+        url::Url::parse(&state.upstream()).map_err(|_| upstream_invalid("WEAVZ_BASE_URL is not a URL"))?;
+    url.path_segments_mut()
+        .map_err(|_| upstream_invalid("WEAVZ_BASE_URL cannot have a path"))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }
 
 /// `GET /api/end-users`: the workspace's end users, for the demo's picker.
@@ -390,12 +430,13 @@ async fn end_user_connect_token(
     {
         body["sandbox"] = Value::Object(knobs);
     }
+    let url = match upstream_url(&state, &["api", "v1", "end-users", &id, "connect-token"]) {
+        Ok(url) => url,
+        Err(e) => return e.into_response(),
+    };
     let request = state
         .http
-        .post(format!(
-            "{}/api/v1/end-users/{id}/connect-token",
-            state.upstream()
-        ))
+        .post(url)
         .bearer_auth(&state.config.api_key)
         .json(&body);
     let mut answer = match call(request).await {

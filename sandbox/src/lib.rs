@@ -16,10 +16,12 @@
 
 mod api;
 mod binding;
+mod bounded;
 pub mod catalog;
 pub mod config;
 mod error;
 mod host;
+mod host_check;
 mod hosted;
 mod pages;
 mod portal;
@@ -107,14 +109,14 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-async fn bind(origin: &'static str, port: u16) -> Result<(TcpListener, String), StartError> {
+async fn bind(origin: &'static str, port: u16) -> Result<(TcpListener, String, u16), StartError> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
         .map_err(|source| StartError::Bind { origin, port, source })?;
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Bind { origin, port, source })?;
-    Ok((listener, format!("http://{addr}")))
+    Ok((listener, format!("http://{addr}"), addr.port()))
 }
 
 /// Binds the three origins on 127.0.0.1 and starts serving.
@@ -125,6 +127,8 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         .filter(|o| !o.trim().is_empty())
         .map(|o| config::normalise_origin(o).map_err(|e| StartError::Config(format!("allowed origin {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let allowed_hosts =
+        Arc::new(host_check::parse_allowed_hosts(&config.allowed_hosts).map_err(StartError::Config)?);
     if config.api_key.trim().is_empty() {
         return Err(StartError::Config("the API key must not be empty".into()));
     }
@@ -147,9 +151,9 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         )));
     }
 
-    let (host_l, host) = bind("host", config.host_port).await?;
-    let (connect_l, connect) = bind("connect", config.connect_port).await?;
-    let (provider_l, provider) = bind("provider", config.provider_port).await?;
+    let (host_l, host, host_port) = bind("host", config.host_port).await?;
+    let (connect_l, connect, connect_port) = bind("connect", config.connect_port).await?;
+    let (provider_l, provider, provider_port) = bind("provider", config.provider_port).await?;
     let origins = Origins {
         host,
         connect,
@@ -178,8 +182,11 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
     let host_app = host::router(config.demo_dir.clone(), config.host_csp.clone()).with_state(state.clone());
 
     let (stop, stopped) = watch::channel(false);
-    let serve = |listener: TcpListener, app: Router| {
+    let serve = |listener: TcpListener, port: u16, app: Router| {
         let mut stopped = stopped.clone();
+        // Every route and the fallback: nothing is answered for a foreign Host.
+        let check = host_check::HostCheck::new(port, allowed_hosts.clone());
+        let app = app.layer(axum::middleware::from_fn_with_state(check, host_check::guard));
         tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
@@ -189,9 +196,10 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         })
     };
     let tasks = vec![
-        serve(host_l, host_app),
-        serve(connect_l, connect_app),
-        serve(provider_l, provider_app),
+        serve(host_l, host_port, host_app),
+        serve(connect_l, connect_port, connect_app),
+        serve(provider_l, provider_port, provider_app),
+        tokio::spawn(prune_periodically(state.clone(), stopped.clone())),
     ];
     Ok(Sandbox {
         origins,
@@ -200,6 +208,28 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
         stop,
         tasks,
     })
+}
+
+/// How often expired records are removed (insertions also prune their own kind).
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Removes expired records every [`PRUNE_EVERY`] until the sandbox stops.
+async fn prune_periodically(state: Shared, mut stopped: watch::Receiver<bool>) -> std::io::Result<()> {
+    let mut ticks = tokio::time::interval(PRUNE_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if *stopped.borrow() {
+            return Ok(());
+        }
+        tokio::select! {
+            changed = stopped.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+            }
+            _ = ticks.tick() => state.store.lock().await.prune(util::now()),
+        }
+    }
 }
 
 fn url_origin(raw: &str) -> Option<String> {

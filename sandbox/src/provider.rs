@@ -24,6 +24,13 @@ use crate::util::{escape_html, now, pkce_challenge, secret, secrets_equal};
 const STYLESHEET: &str = "/assets/provider.css";
 /// Codes are short-lived, as RFC 6749 §4.1.2 recommends.
 const CODE_TTL: time::Duration = time::Duration::seconds(60);
+/// Longest `state` and `scope` an authorization request may carry (bytes): they are
+/// stored until the user decides, and anyone can send one.
+pub const MAX_STATE_BYTES: usize = 2048;
+/// See [`MAX_STATE_BYTES`].
+pub const MAX_SCOPE_BYTES: usize = 2048;
+/// `sandbox_delay_ms` longer than this is shortened to it.
+pub const MAX_DELAY_MS: u64 = 5_000;
 
 fn csp(connect_origin: &str) -> String {
     // The consent form posts here and is redirected to the connect origin's callback.
@@ -151,6 +158,18 @@ async fn authorize(
             "redirect_uri does not match the registered one.",
         );
     }
+    // Checked before anything is echoed back in a redirect or stored.
+    for (name, max) in [("state", MAX_STATE_BYTES), ("scope", MAX_SCOPE_BYTES)] {
+        if get(name).len() > max {
+            return provider_error(
+                &state,
+                &headers,
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                &format!("{name} is longer than {max} bytes."),
+            );
+        }
+    }
     let iss = issuer(&state, integration.name);
     let state_param = get("state");
     let coop = get("sandbox_coop") == "1";
@@ -182,7 +201,7 @@ async fn authorize(
         );
     }
     if let Ok(ms) = get("sandbox_delay_ms").parse::<u64>() {
-        tokio::time::sleep(Duration::from_millis(ms.min(120_000))).await;
+        tokio::time::sleep(Duration::from_millis(ms.min(MAX_DELAY_MS))).await;
     }
     if get("sandbox_deny") == "1" {
         return fail("access_denied", "The user denied access.");

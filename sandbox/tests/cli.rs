@@ -107,3 +107,19 @@ fn bad_configuration_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn malformed_allowed_hosts_are_a_clear_error() {
+    fails_with(
+        &["--allowed-hosts", "http://app.test"],
+        &[],
+        "allowed host `http://app.test` is a URL",
+    );
+    fails_with(&["--allowed-hosts", "app.test,*"], &[], "wildcard");
+    fails_with(
+        &[],
+        &[("WEAVZ_SANDBOX_ALLOWED_HOSTS", "app.test:99999")],
+        "allowed host `app.test:99999` has a port that is not a number from 1 to 65535",
+    );
+    fails_with(&["--allowed-hosts", "app.test/x"], &[], "expected host[:port]");
+}

@@ -21,8 +21,9 @@ use crate::util::{iso, now, secret, uuid};
 /// Connect tokens live 4 hours unless the `ttlSeconds` knob says otherwise.
 pub const TOKEN_TTL: Duration = Duration::hours(4);
 
-/// Longest consent delay a knob may ask for.
-const MAX_CONSENT_DELAY_MS: u64 = 120_000;
+/// Longest consent delay a knob may ask for (the provider also shortens longer
+/// `sandbox_delay_ms` to it).
+const MAX_CONSENT_DELAY_MS: u64 = crate::provider::MAX_DELAY_MS;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

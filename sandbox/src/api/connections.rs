@@ -394,7 +394,7 @@ pub async fn create(
         .with_details(json!({ "existingConnectionId": existing.id })));
     }
     let body = json!({ "connection": conn.json() });
-    store.connections.push(conn);
+    store.push_connection(conn);
     Ok((StatusCode::CREATED, Json(body)))
 }
 

@@ -73,7 +73,7 @@ pub async fn create(
         updated_at: t,
     };
     let body = json!({ "endUser": user.json(0) });
-    store.end_users.insert(user.id.clone(), user);
+    store.insert_end_user(user, t);
     Ok((StatusCode::CREATED, Json(body)))
 }
 

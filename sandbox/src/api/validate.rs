@@ -63,9 +63,16 @@ pub fn check_uuid(v: &mut Validation, path: &str, value: Option<&str>) -> Option
     }
 }
 
+/// Longest redirect URI a token may carry (it is stored with the session).
+pub const MAX_REDIRECT_URI_LEN: usize = 4096;
+
 /// A redirect URI: absolute http(s), no fragment, on an allowed opener origin (the
-/// sandbox refuses to become an open redirector).
+/// sandbox refuses to become an open redirector), at most [`MAX_REDIRECT_URI_LEN`] long.
 pub fn parse_redirect_uri(v: &mut Validation, path: &str, raw: &str, allowed: &[String]) -> Option<String> {
+    if raw.len() > MAX_REDIRECT_URI_LEN {
+        v.push(path, format!("must be at most {MAX_REDIRECT_URI_LEN} characters"));
+        return None;
+    }
     let Ok(url) = url::Url::parse(raw) else {
         v.push(path, "must be an absolute URL");
         return None;

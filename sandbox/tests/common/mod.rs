@@ -52,6 +52,7 @@ pub fn command() -> Command {
         "WEAVZ_SANDBOX_PROVIDER_PORT",
         "WEAVZ_API_KEY",
         "WEAVZ_SANDBOX_ALLOWED_ORIGINS",
+        "WEAVZ_SANDBOX_ALLOWED_HOSTS",
         "WEAVZ_BASE_URL",
         "WEAVZ_WORKSPACE_ID",
         "WEAVZ_SANDBOX_DEMO_DIR",
