@@ -9,7 +9,7 @@
 //   WEAVZ_SANDBOX_BIN, WEAVZ_DEMO_DIR   the sandbox and the demo site (concurrency run)
 //   WEAVZ_BENCH_REPS (9, at least 5), WEAVZ_BENCH_FLOWS (200), WEAVZ_BENCH_CYCLES (1000),
 //   WEAVZ_BENCH_CONCURRENT (20)
-//   WEAVZ_BENCH_ONLY      by hand: a comma-separated subset of ready,flows,leak,concurrency
+//   WEAVZ_BENCH_ONLY      by hand: a comma-separated subset of ready,flows,leak,flood,concurrency
 //
 // Nothing here asserts a time: timings are reported, never gated. What is checked is
 // correctness under load (every flow ends exactly once), since a benchmark of a broken
@@ -438,6 +438,81 @@ async function concurrency(browser) {
 }
 
 // ---------------------------------------------------------------------------------------
+// 7. A flood of forged messages during a flow
+
+/**
+ * A flow waits on a connect page that never answers while the page receives 20,000 tiny
+ * forged results and then 40 of 2 MB (posted in small batches, each in its own task, so the
+ * sender's own loop is not what is measured). Records the longest main-thread task
+ * (PerformanceObserver `longtask`: only tasks over 50 ms are reported) and the widget's
+ * debug events, with a flow and, for comparison, without one.
+ */
+async function floodRun(page, withFlow) {
+  return page.evaluate(async (withFlow) => {
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const out = { longestTaskMs: 0, longTasks: 0, debugEvents: 0, rejectedCounted: 0 };
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        out.longTasks++;
+        out.longestTaskMs = Math.max(out.longestTaskMs, e.duration);
+      }
+    });
+    observer.observe({ type: 'longtask' });
+    const onDebug = (e) => {
+      if (e.detail.level !== 'debug') return;
+      out.debugEvents++;
+      out.rejectedCounted += e.detail.name === 'rejected_more' ? e.detail.count : 1;
+    };
+    addEventListener('weavz:connect-event', onDebug);
+    if (withFlow && WeavzConnect.activeFlows() !== 1) throw new Error('no flow is waiting');
+    const forged = { type: 'weavz-connect-result', status: 'success', connectionId: 'forged', integrationName: 'x', externalId: 'y' };
+    const started = performance.now();
+    for (let i = 0; i < 20000; i += 250) {
+      for (let j = 0; j < 250; j++) postMessage(forged, '*');
+      await sleep(0);
+    }
+    const big = { ...forged, error: 'x'.repeat(2 * 1024 * 1024) };
+    for (let i = 0; i < 40; i++) {
+      postMessage(big, '*');
+      await sleep(0);
+    }
+    await sleep(1500); // every message delivered, the held notes reported
+    out.floodMs = performance.now() - started - 1500;
+    observer.disconnect();
+    removeEventListener('weavz:connect-event', onDebug);
+    return out;
+  }, withFlow);
+}
+
+async function flood(browser, server) {
+  const page = await readyPage(browser, server, 'core');
+  const without = await floodRun(page, false);
+  // A flow whose window shows a page of the connect origin that never posts.
+  await page.evaluate((url) => {
+    const button = document.createElement('button');
+    button.id = 'flood';
+    button.style.cssText = 'position:fixed;left:0;top:0;width:120px;height:40px';
+    document.body.append(button);
+    window.floodAbort = new AbortController();
+    button.addEventListener('click', () => {
+      window.floodFlow = WeavzConnect.open({ connectUrl: url, closeGraceMs: 0, signal: window.floodAbort.signal }).then(
+        (c) => ({ connected: c.connectionId }),
+        (e) => ({ code: e.code }),
+      );
+    });
+  }, `${server.connect}/silent?token=cst_flood`);
+  await page.mouse.click(60, 20);
+  await page.waitForFunction(() => WeavzConnect.activeFlows() === 1, { timeout: 10000 });
+  const withFlow = await floodRun(page, true);
+  const stillWaiting = await page.evaluate(() => WeavzConnect.activeFlows());
+  // The host ends it (the widget closes its window); no forged message may have ended it.
+  const ended = await page.evaluate(() => {
+    window.floodAbort.abort();
+    return window.floodFlow;
+  });
+  await page.close();
+  return { messages: 20040, without, withFlow, stillWaiting, ended };
+}
 
 async function main() {
   const out = env.WEAVZ_BENCH_OUT || path.resolve(here, '../../target/bench-browser.json');
@@ -467,6 +542,10 @@ async function main() {
     if (part('leak')) {
       log(`leak check: ${CYCLES} open/complete cycles (core)`);
       result.leak = await leakCheck(browser, server);
+    }
+    if (part('flood')) {
+      log('a flood of 20,000 small and 40 large forged messages, with and without a flow (core)');
+      result.flood = await flood(browser, server);
     }
     if (part('concurrency')) {
       log(`${REPS} x ${CONCURRENT} simultaneous flows against the sandbox (full, demo page)`);

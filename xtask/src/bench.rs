@@ -230,6 +230,7 @@ pub fn bench() -> Result {
         "flows": browser["flows"],
         "leak": browser["leak"],
         "concurrency": browser["concurrency"],
+        "flood": browser["flood"],
     });
     let path = target_dir().join("bench.json");
     let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n";
@@ -290,6 +291,19 @@ fn problems(r: &Value) -> Vec<String> {
     }
     if r["concurrency"]["allExactlyOnce"] != Value::Bool(true) {
         out.push(format!("concurrency: {}", r["concurrency"]["problems"]));
+    }
+    let flood = &r["flood"];
+    if flood["stillWaiting"].as_u64() != Some(1) || flood["ended"]["code"] != "aborted" {
+        out.push(format!(
+            "flood: forged messages ended the flow ({} flows left, ended with {})",
+            flood["stillWaiting"], flood["ended"]
+        ));
+    }
+    if flood["withFlow"]["rejectedCounted"].as_u64() != flood["messages"].as_u64() {
+        out.push(format!(
+            "flood: {} of {} forged messages accounted for in debug events",
+            flood["withFlow"]["rejectedCounted"], flood["messages"]
+        ));
     }
     out
 }
@@ -607,6 +621,28 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
         "full",
         yes_no(&c["allExactlyOnce"]),
     );
+    let f = &r["flood"];
+    let _ = writeln!(
+        out,
+        "7. flood: {} forged messages (20,000 small, 40 of 2 MB) posted to the page, core",
+        f["messages"]
+    );
+    let longest = |v: &Value| {
+        if v["longTasks"].as_u64() == Some(0) {
+            "none > 50 ms".to_owned()
+        } else {
+            ms(&v["longestTaskMs"])
+        }
+    };
+    one(&mut out, "   longest main-thread task, no flow", "core", longest(&f["without"]));
+    one(&mut out, "   longest main-thread task, a flow waiting", "core", longest(&f["withFlow"]));
+    one(
+        &mut out,
+        "   debug events during the flood (a flow waiting)",
+        "core",
+        f["withFlow"]["debugEvents"].to_string(),
+    );
+    one(&mut out, "   flood delivered in", "core", ms(&f["withFlow"]["floodMs"]));
     rule(&mut out);
     out.push_str(
         "Sizes: widget = WASM + JS glue as served from target/pkg (the\n\
