@@ -629,6 +629,8 @@ mod tests {
             updated_at: created,
             expires_at: created + ttl,
             polls: 0,
+            browser: None,
+            portal: None,
         }
     }
 
@@ -723,6 +725,8 @@ mod tests {
             end_user_id: "u".into(),
             integration_name: None,
             expires_at: T0 + Duration::hours(hours),
+            knobs: Knobs::default(),
+            browser: None,
         };
         store.portal_tokens.insert_at("eut_short".into(), token(1), T0);
         store.portal_tokens.insert_at("eut_long".into(), token(20), T0);
