@@ -334,6 +334,16 @@ for (const browserName of browsers()) {
       const id = await inTenant((root) => root.querySelector('tr[data-connection-id]').dataset.connectionId);
       const { body } = await sandbox.api('GET', '/connections?endUserId=alice');
       assert.deepEqual(body.connections.map((c) => c.id), [id], "linked to alice");
+      // A portal has no session to ask: the event counts as confirmed because the panel's
+      // connections endpoint lists the connection for alice.
+      const created = await until(page, () => {
+        const found = window.demoEvents.filter((e) => e.type === 'weavz:connection-created').map((e) => e.detail);
+        return found.length > 0 && found;
+      });
+      assert.equal(created.length, 1, JSON.stringify(created));
+      assert.equal(created[0].connectionId, id);
+      assert.equal(created[0].endUserId, 'alice');
+      assert.equal(created[0].confirmed, true, 'listed for alice by the connections endpoint');
       // Another end user sees none of alice's connections.
       await page.select('#end-user', 'bob');
       await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=empty]'));

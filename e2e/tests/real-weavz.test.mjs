@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, demoDir } from '../lib/sandbox.mjs';
 import { startAttacker } from '../lib/attacker.mjs';
 import { browsers, launch, nextPopup, until } from '../lib/browser.mjs';
+import { addElement } from '../lib/demo.mjs';
 
 const TERMINAL = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
 const MINIMAL = { resultShape: 'sdk-minimal' };
@@ -45,21 +46,6 @@ for (const browserName of browsers()) {
     async function done(page) {
       assert.deepEqual(page.errors, [], 'no page error');
       await page.close();
-    }
-
-    /** Adds a <weavz-connect> with these attributes; returns its button. */
-    async function addElement(page, attributes) {
-      await page.evaluate((attrs) => {
-        const el = document.createElement('weavz-connect');
-        for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-        document.querySelector('.integrations').appendChild(el);
-      }, attributes);
-      const handle = await page.waitForFunction(
-        (id) => document.getElementById(id)?.shadowRoot?.querySelector('button'),
-        { timeout: 10000 },
-        attributes.id,
-      );
-      return handle.asElement();
     }
 
     /** The terminal events of the page so far (demo log), after a moment for a second one. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startSandbox, demoDir } from '../lib/sandbox.mjs';
 import { startAttacker } from '../lib/attacker.mjs';
 import { browsers, launch, nextPopup, until, closed } from '../lib/browser.mjs';
+import { addElement } from '../lib/demo.mjs';
 
 const TERMINAL = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
 const GRACE_MS = 3000;
@@ -137,21 +138,6 @@ for (const browserName of browsers()) {
       );
       assert.equal(events.length, 1, `exactly one terminal event, got ${JSON.stringify(events)}`);
       return events[0];
-    }
-
-    /** Adds a <weavz-connect> with these attributes to the page; returns its button. */
-    async function addElement(page, attributes) {
-      await page.evaluate((attrs) => {
-        const el = document.createElement('weavz-connect');
-        for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-        document.querySelector('.integrations').appendChild(el);
-      }, attributes);
-      const handle = await page.waitForFunction(
-        (id) => document.getElementById(id)?.shadowRoot?.querySelector('button'),
-        { timeout: 10000 },
-        attributes.id,
-      );
-      return handle.asElement();
     }
 
     async function expectNoConnection(integration) {
