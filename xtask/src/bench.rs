@@ -634,15 +634,30 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
             ms(&v["longestTaskMs"])
         }
     };
-    one(&mut out, "   longest main-thread task, no flow", "core", longest(&f["without"]));
-    one(&mut out, "   longest main-thread task, a flow waiting", "core", longest(&f["withFlow"]));
+    one(
+        &mut out,
+        "   longest main-thread task, no flow",
+        "core",
+        longest(&f["without"]),
+    );
+    one(
+        &mut out,
+        "   longest main-thread task, a flow waiting",
+        "core",
+        longest(&f["withFlow"]),
+    );
     one(
         &mut out,
         "   debug events during the flood (a flow waiting)",
         "core",
         f["withFlow"]["debugEvents"].to_string(),
     );
-    one(&mut out, "   flood delivered in", "core", ms(&f["withFlow"]["floodMs"]));
+    one(
+        &mut out,
+        "   flood delivered in",
+        "core",
+        ms(&f["withFlow"]["floodMs"]),
+    );
     rule(&mut out);
     out.push_str(
         "Sizes: widget = WASM + JS glue as served from target/pkg (the\n\
