@@ -76,15 +76,17 @@ for (const browserName of browsers()) {
         workspaceId: sandbox.workspaceId,
       });
       assert.equal(status, 200);
-      return body;
+      return { ...body, who: `attacker-${attackers}` };
     }
 
     /** The attacker's own OAuth flow, run in their own browser up to the callback URL. */
     async function attackerCallback(integration) {
-      const { token, connectUrl } = await attackerToken(integration);
+      const { token, connectUrl, who } = await attackerToken(integration);
       const http = attackerBrowser();
-      const page = await (await http(connectUrl)).text();
-      const authorize = embedded(page, 'weavz-page').next;
+      const res = await http(connectUrl);
+      // (A connect page that is a plain 302 to the provider is handled too, so that this
+      // test can be run against a sandbox without the defences, and fail.)
+      const authorize = res.status === 302 ? res.headers.get('location') : embedded(await res.text(), 'weavz-page').next;
       const consent = await (await http(authorize)).text();
       const request = unescape(consent.match(/name="request" value="([^"]+)"/)[1]);
       const action = unescape(consent.match(/action="([^"]+)"/)[1]);
@@ -94,7 +96,7 @@ for (const browserName of browsers()) {
         body: new URLSearchParams({ request, decision: 'approve' }).toString(),
       });
       assert.equal(decided.status, 303);
-      return { token, callback: decided.headers.get('location') };
+      return { token, who, callback: decided.headers.get('location') };
     }
 
     /** A portal link of an end user of the attacker's, never opened. */
@@ -105,7 +107,7 @@ for (const browserName of browsers()) {
         externalId: `attacker-${attackers}`,
       });
       const { body } = await sandbox.api('POST', `/end-users/${user.endUser.id}/connect-token`, {});
-      return { token: null, connectUrl: body.connectUrl };
+      return { token: null, connectUrl: body.connectUrl, who: `attacker-${attackers}` };
     }
 
     // ---- The victim's page and window ----
@@ -254,10 +256,10 @@ for (const browserName of browsers()) {
         ready: 'input[name="secretText"]',
         refusal: 'sent from another site',
         async payload() {
-          const { token } = await attackerToken('openai');
+          const { token, who } = await attackerToken('openai');
           const fields = JSON.stringify({ token, secretText: 'sk-attacker-0123456789abcdef' });
           const to = `${sandbox.connect}/connect/submit`;
-          return { token, url: `${attacker.origin}/swap.html?action=submit&to=${encodeURIComponent(to)}&fields=${encodeURIComponent(fields)}` };
+          return { token, who, url: `${attacker.origin}/swap.html?action=submit&to=${encodeURIComponent(to)}&fields=${encodeURIComponent(fields)}` };
         },
       },
       callback: {
@@ -266,17 +268,19 @@ for (const browserName of browsers()) {
         ready: 'button[value="approve"]',
         refusal: 'belongs to another browser window',
         async payload() {
-          const { token, callback } = await attackerCallback('slack');
-          return { token, url: `${attacker.origin}/swap.html?to=${encodeURIComponent(callback)}` };
+          const { token, who, callback } = await attackerCallback('slack');
+          return { token, who, url: `${attacker.origin}/swap.html?to=${encodeURIComponent(callback)}` };
         },
       },
       navigate: {
         integration: 'slack',
         ready: 'button[value="approve"]',
         refusal: 'busy with another connection',
+        // The victim, taking the page for their own flow, goes along with what it offers.
+        goAlong: true,
         async payload(portal) {
-          const { token, connectUrl } = portal ? await attackerPortal() : await attackerToken('slack');
-          return { token, url: `${attacker.origin}/swap.html?to=${encodeURIComponent(connectUrl)}` };
+          const { token, who, connectUrl } = portal ? await attackerPortal() : await attackerToken('slack');
+          return { token, who, url: `${attacker.origin}/swap.html?to=${encodeURIComponent(connectUrl)}` };
         },
       },
     };
@@ -290,9 +294,10 @@ for (const browserName of browsers()) {
       }
     }
 
-    async function attackerStored() {
+    /** The connections stored for the attacker `who` (their externalId or end user). */
+    async function attackerStored(who) {
       const { body } = await sandbox.api('GET', '/connections');
-      return body.connections.filter((c) => c.externalId.startsWith('attacker') || (c.endUserId || '').startsWith('attacker'));
+      return body.connections.filter((c) => c.externalId === who || c.externalId.startsWith(`${who}:`) || c.endUserId === who);
     }
 
     for (const [mode, victim] of Object.entries(victims)) {
@@ -301,15 +306,30 @@ for (const browserName of browsers()) {
           const page = await victimPage();
           const popup = await victim.open(page, attack.integration);
           await popup.waitForSelector(attack.ready, { timeout: 15000 });
-          const { token, url } = await attack.payload(victim.portal);
+          const { token, who, url } = await attack.payload(victim.portal);
 
           // The hostile page in the chain takes over the window.
           await popup.goto(url).catch(() => {});
           let text = '';
           const deadline = Date.now() + 10000;
+          let wentAlong = 0;
           while (Date.now() < deadline && !popup.isClosed()) {
             text = (await popupText(popup)) ?? '';
             if (text.includes(attack.refusal)) break;
+            if (attack.goAlong && wentAlong < 3) {
+              // Whatever the window offers next: a portal's Connect, a provider's Approve.
+              const clicked = await popup
+                .evaluate(() => {
+                  const next = document.querySelector('form[action="/connect/portal/start"] button, button[value="approve"]');
+                  if (next) next.click();
+                  return !!next;
+                })
+                .catch(() => false);
+              if (clicked) {
+                wentAlong += 1;
+                await sleep(500);
+              }
+            }
             await sleep(100);
           }
           // Time for any message the window might still post to arrive and be acted on.
@@ -322,7 +342,7 @@ for (const browserName of browsers()) {
             [],
             'WeavzConnect.open did not resolve',
           );
-          assert.deepEqual(await attackerStored(), [], 'no connection stored for the attacker');
+          assert.deepEqual(await attackerStored(who), [], 'no connection stored for the attacker');
           if (token) {
             const { body } = await sandbox.api('POST', '/connect/session/poll', { token });
             assert.notEqual(body.status, 'COMPLETED', "the attacker's session did not finish");
