@@ -1,6 +1,7 @@
 // A server on its own loopback origin playing the attacker: a page that holds a handle to
-// the host window, and a frame the test puts inside the host page. Both post well-formed
-// but forged `weavz-connect-result` successes.
+// the host window, and a frame the test puts inside the host page, both posting
+// well-formed but forged `weavz-connect-result` successes; and a page that sends a popup
+// on with the attacker's own token, code or state (swap.html).
 import http from 'node:http';
 
 const forged = JSON.stringify({
@@ -23,6 +24,32 @@ const pages = {
     window.forge = function (n) {
       for (var i = 0; i < n; i++) window.hostWindow.postMessage(${forged}, '*');
     };`,
+  // A hostile page in the popup chain (it stands in for a provider gone bad): it sends the
+  // window on with the attacker's own material. ?action=submit posts `fields` (JSON) to
+  // `to` as a form; anything else navigates to `to`.
+  '/swap.html': `<!doctype html><title>provider</title><p>Loading…</p><script src="/swap.js"></script>`,
+  '/swap.js': `
+    (function () {
+      var q = new URLSearchParams(location.search);
+      var to = q.get('to');
+      if (q.get('action') !== 'submit') {
+        location.replace(to);
+        return;
+      }
+      var form = document.createElement('form');
+      form.method = 'post';
+      form.action = to;
+      var fields = JSON.parse(q.get('fields') || '{}');
+      Object.keys(fields).forEach(function (name) {
+        var input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = fields[name];
+        form.appendChild(input);
+      });
+      document.body.appendChild(form);
+      form.submit();
+    })();`,
   '/frame.html': `<!doctype html><title>frame</title><script src="/frame.js"></script>`,
   '/frame.js': `
     window.addEventListener('message', function (e) {
