@@ -358,11 +358,9 @@ for (const browserName of browsers()) {
       }
     }
 
-    // The widget rejects a success without `status` until src/protocol.rs accepts what the
-    // official SDK accepts (anything but status "error"): issue 13 part 1, the widget's half.
+    // The widget accepts what the official SDK accepts (anything but status "error").
     it(
       'resultShape "sdk-minimal", popup mode without a session endpoint: exactly one weavz:connection-created with the right id',
-      { todo: 'needs the widget to accept a statusless success (src/protocol.rs, issue 13 part 1)' },
       async () => {
         const page = await victimPage();
         const connectUrl = await page.evaluate(async () => {
@@ -387,6 +385,7 @@ for (const browserName of browsers()) {
         const created = (await page.evaluate(() => window.chainEvents)).filter((e) => e.type === 'weavz:connection-created');
         assert.equal(created.length, 1, `exactly one event: ${JSON.stringify(await page.evaluate(() => window.chainEvents))}`);
         assert.equal(created[0].detail.connectionId, made[0].id);
+        assert.equal(created[0].detail.confirmed, false, 'only the message said so');
         assert.equal((await page.evaluate(() => window.apiResults))[0].connection?.connectionId, made[0].id);
         await page.close();
       },
