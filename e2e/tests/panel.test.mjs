@@ -344,10 +344,24 @@ for (const browserName of browsers()) {
       assert.equal(created[0].connectionId, id);
       assert.equal(created[0].endUserId, 'alice');
       assert.equal(created[0].confirmed, true, 'listed for alice by the connections endpoint');
+      // Another end user's DELETE of it is refused by the demo backend…
+      const refused = await page.evaluate(
+        (cid) => fetch(`/api/connections/${cid}?endUserId=bob`, { method: 'DELETE' }).then((r) => r.status),
+        id,
+      );
+      assert.equal(refused, 403);
+      // …alice's panel disconnects it (its DELETE names her).
+      const deletes = [];
+      page.on('request', (r) => r.method() === 'DELETE' && deletes.push(new URL(r.url()).search));
+      await inTenant((root) => root.querySelector('[part=disconnect]').click());
+      await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=confirm-disconnect]'));
+      await inTenant((root) => root.querySelector('[part=confirm-disconnect]').click());
+      await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=empty]'));
+      assert.deepEqual(deletes, ['?endUserId=alice']);
+      assert.deepEqual((await sandbox.api('GET', '/connections?endUserId=alice')).body.connections, []);
       // Another end user sees none of alice's connections.
       await page.select('#end-user', 'bob');
       await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=empty]'));
-      await sandbox.api('DELETE', `/connections/${id}`);
       await done(page);
     });
 

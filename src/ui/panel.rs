@@ -540,8 +540,14 @@ pub fn ConnectionsPanel(
     // ---- disconnecting -------------------------------------------------------------
     let disconnect = {
         let endpoint = connections_endpoint.clone();
+        let end_user_id = end_user_id.clone();
         move |c: Connection| {
-            let url = data::item_url(&endpoint, &c.id);
+            // An end user's panel says whose connection it deletes: the host backend checks
+            // that it is theirs.
+            let url = match &end_user_id {
+                Some(u) => data::with_query(&data::item_url(&endpoint, &c.id), "endUserId", u),
+                None => data::item_url(&endpoint, &c.id),
+            };
             let name = name_of(&c.integration_name);
             let reload = load_connections.get_value();
             confirming.set(None);
