@@ -35,6 +35,31 @@ opener.postMessage({
 }, q.get('host'));
 `;
 
+// The flood's sender, opened on another site (localhost, not 127.0.0.1) so that it runs
+// in a process of its own: its sending costs the page under test nothing, only receiving
+// does. `small` tiny forged results, or `large` of about 2 MB each, in batches of one task
+// each; then it closes itself (the page learns it is done without reading any message).
+const FLOOD_JS = `
+const q = new URLSearchParams(location.search);
+const host = q.get('host');
+const forged = { type: 'weavz-connect-result', status: 'success', connectionId: 'forged', integrationName: 'x', externalId: 'y' };
+const tick = () => new Promise((r) => setTimeout(r, 0));
+(async () => {
+  for (let i = 0; i < Number(q.get('small') || 0); i += 250) {
+    for (let j = 0; j < 250; j++) opener.postMessage(forged, host);
+    await tick();
+  }
+  if (q.get('large')) {
+    const big = { ...forged, rows: Array.from({ length: 40000 }, (_, i) => ({ i, name: 'row-' + i + '-padding-text' })) };
+    for (let i = 0; i < Number(q.get('large')); i++) {
+      opener.postMessage(big, host);
+      await tick();
+    }
+  }
+  window.close();
+})();
+`;
+
 /**
  * Starts both servers on 127.0.0.1 (free ports). `pkgDir`: target/pkg (core/, full/);
  * `anchorsDir`: the anchor bundles (<slug>.js).
@@ -51,6 +76,12 @@ export async function startBenchServers({ pkgDir, anchorsDir, pagesDir }) {
     if (url.pathname === '/connect') {
       res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
       res.end(page('<script src="/stub.js"></script>'));
+    } else if (url.pathname === '/flood') {
+      res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
+      res.end(page('<script src="/flood.js"></script>'));
+    } else if (url.pathname === '/flood.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+      res.end(FLOOD_JS);
     } else if (url.pathname === '/stub.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'max-age=3600' });
       res.end(STUB_JS);

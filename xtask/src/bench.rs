@@ -652,12 +652,17 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
         "core",
         f["withFlow"]["debugEvents"].to_string(),
     );
-    one(
-        &mut out,
-        "   flood delivered in",
-        "core",
-        ms(&f["withFlow"]["floodMs"]),
-    );
+    for (label, key) in [
+        ("   20,000 small, delivered in: no flow / a flow", "smallMs"),
+        ("   40 large, delivered in: no flow / a flow", "largeMs"),
+    ] {
+        one(
+            &mut out,
+            label,
+            "core",
+            format!("{} / {}", ms(&f["without"][key]), ms(&f["withFlow"][key])),
+        );
+    }
     rule(&mut out);
     out.push_str(
         "Sizes: widget = WASM + JS glue as served from target/pkg (the\n\
