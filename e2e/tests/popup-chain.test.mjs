@@ -358,6 +358,50 @@ for (const browserName of browsers()) {
       }
     }
 
+    it('a finish page for another session in the window posts nothing, goes nowhere and says why', async () => {
+      // The second line of rule 1. To reach the finish page of another session in the
+      // victim's window, the test posts that session's form from the window itself (as a
+      // script on the connect origin could): the server cannot tell, so it stores the
+      // connection; the window's record is what keeps the result from the app.
+      const page = await victimPage();
+      const popup = await victims['JS API without a session endpoint'].open(page, 'openai');
+      await popup.waitForSelector('input[name="secretText"]');
+      const other = await attackerToken('openai');
+      const tab = await browser.newPage();
+      await tab.goto(other.connectUrl, { waitUntil: 'load' });
+      await tab.close();
+      await popup.evaluate((token) => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = '/connect/submit';
+        for (const [name, value] of Object.entries({ token, secretText: 'sk-other-0123456789abcdef' })) {
+          const input = document.createElement('input');
+          input.type = 'hidden';
+          input.name = name;
+          input.value = value;
+          form.appendChild(input);
+        }
+        document.body.appendChild(form);
+        form.submit();
+      }, other.token);
+      let text = '';
+      const deadline = Date.now() + 10000;
+      while (Date.now() < deadline && !popup.isClosed()) {
+        text = (await popupText(popup)) ?? '';
+        if (text.includes('not sent to the app')) break;
+        await sleep(100);
+      }
+      await sleep(1000);
+      assert.equal((await attackerStored(other.who)).length, 1, 'the server stored it (it cannot know the window)');
+      const created = (await page.evaluate(() => window.chainEvents)).filter((e) => e.type === 'weavz:connection-created');
+      assert.deepEqual(created, [], 'but the app heard nothing of it');
+      assert.equal(popup.isClosed(), false);
+      assert.ok(text.includes('opened for a different connection'), JSON.stringify(text));
+      assert.equal(new URL(popup.url()).origin, sandbox.connect, 'no redirect');
+      await popup.close();
+      await page.close();
+    });
+
     // ---- Legitimate flows the window record must not get in the way of ----
 
     /** A host page whose every document records its terminal events in sessionStorage. */
