@@ -9,8 +9,10 @@
 // In every mode of the widget (JS API with and without a session endpoint, the element,
 // an end-user portal flow, the connections panel) the victim's page must get no
 // weavz:connection-created, the window must show why it stopped, and the sandbox must
-// store nothing for the attacker's session. Then: the sdk-minimal result shape in popup
-// mode without a session endpoint.
+// store nothing for the attacker's session. Then: a finish page for another session in
+// the window reports nothing; legitimate flows still work (redirect mode in one tab after
+// a flow left with Back; a host page that is itself a popup, in redirect mode); and the
+// sdk-minimal result shape in popup mode without a session endpoint (todo: widget).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
