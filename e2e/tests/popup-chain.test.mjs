@@ -12,7 +12,7 @@
 // store nothing for the attacker's session. Then: a finish page for another session in
 // the window reports nothing; legitimate flows still work (redirect mode in one tab after
 // a flow left with Back; a host page that is itself a popup, in redirect mode); and the
-// sdk-minimal result shape in popup mode without a session endpoint (todo: widget).
+// sdk-minimal result shape in popup mode without a session endpoint.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
