@@ -4,13 +4,13 @@
 //! browsers, npm and PyPI packages) and says what it is doing.
 //!
 //! This file only reads the command line and calls the command's module. The modules
-//! point down only:
+//! point down only (`cargo xtask test` checks it, [`module_graph`]):
 //!
 //! - commands: [`test_suite`], [`demo`], [`bench`], [`dist`], [`size`] (also the size gate);
 //! - [`build`]: the WASM packages, the demo site and the sandbox binary;
 //! - [`minify`]: the wasm-opt renaming and the glue's minification;
 //! - [`tools`]: each tool's pinned version, path and install;
-//! - the check [`doc_examples`];
+//! - the checks [`doc_examples`] and [`module_graph`];
 //! - [`sh`]: process and path helpers, used by all of them.
 
 use std::process::ExitCode;
@@ -21,6 +21,7 @@ mod demo;
 mod dist;
 mod doc_examples;
 mod minify;
+mod module_graph;
 mod sh;
 mod size;
 mod test_suite;

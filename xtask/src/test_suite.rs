@@ -1,5 +1,5 @@
 //! `cargo xtask test`: every test, one step after another — format and lint checks, the
-//! doc-example check, Rust unit and integration tests, the WASM builds
+//! doc-example and module-cycle checks, Rust unit and integration tests, the WASM builds
 //! and their size gate, the wasm-bindgen and browser tests, the Python SDK test.
 
 use std::process::Command;
@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::build::{self, build_sandbox, sandbox_bin};
 use crate::sh::{Result, cargo, npm_install, root, run};
-use crate::{dist, doc_examples, size, tools};
+use crate::{dist, doc_examples, module_graph, size, tools};
 
 /// Every step in turn, stopping at the first failure; prints the steps that passed.
 pub fn test() -> Result {
@@ -28,6 +28,10 @@ pub fn test() -> Result {
         ),
     )?;
     step("doc examples (every public item)", doc_examples::check())?;
+    step(
+        "module cycles (xtask/module-cycles-allowed.txt)",
+        module_graph::check(),
+    )?;
     step(
         "clippy",
         run(
