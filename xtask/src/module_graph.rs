@@ -9,8 +9,10 @@
 //! Macro bodies are read only where they parse as a list of expressions (`format!`,
 //! `assert_eq!`, `vec!` …). A path is resolved to the module that defines its target,
 //! following `use` re-exports (`pub use config::Config` at the root makes `crate::Config`
-//! a use of `config`). Test code — an item under `#[cfg(test)]`, such as `mod tests` — is
-//! left out: tests may use anything. `#[cfg]` is otherwise not evaluated.
+//! a use of `config`); attributes and visibilities (`pub(crate)`, `pub(super)`) are no uses.
+//! Test code — an item under `#[cfg(test)]` or `#[cfg(all(test, …))]`, such as `mod tests` —
+//! is left out: tests may use anything. `#[cfg]` is otherwise not evaluated (the items of
+//! every feature count). A glob import (`use super::*`) is a use of the module it names.
 //!
 //! The graph is looked at on every level of the module tree: among the top-level modules
 //! (with `crate`, the root's own items), and inside each module among its children and
@@ -588,6 +590,10 @@ impl<'ast> Visit<'ast> for Collector {
     /// Attributes (`#[doc]`, `#[derive]`, `#[serde(…)]`) name no module of the crate.
     fn visit_attribute(&mut self, _: &'ast Attribute) {}
 
+    /// `pub(crate)`, `pub(super)`, `pub(in crate::a)` say who may use an item, not what it
+    /// uses.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     /// The macro's own path, and its arguments where they parse as expressions.
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_path(&mac.path);
@@ -814,6 +820,16 @@ mod tests {
             (
                 "src/b.rs",
                 "fn g() { let a = 1; let _ = a; ::a::x(); Self::h(); }\n",
+            ),
+        ];
+        assert_eq!(cycles(&files), Vec::<String>::new());
+        // Visibility names who may use an item, it uses nothing.
+        let files = [
+            ("src/lib.rs", "mod a;\npub use a::f;\n"),
+            (
+                "src/a.rs",
+                "pub(crate) fn f() {}\npub(super) fn g() {}\npub(in crate::a) fn h() {}\n\
+                 pub(crate) mod b {\n    pub(super) fn i() {}\n}\n",
             ),
         ];
         assert_eq!(cycles(&files), Vec::<String>::new());
