@@ -9,8 +9,10 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use crate::build::{self, build_sandbox, sandbox_bin};
+use crate::sh::{Result, npm_install, output, root, run, target_dir};
 use crate::size::{self, Sizes};
-use crate::{Result, output, root, run, target_dir};
+use crate::tools::{self, Tools};
 
 /// An npm package the widget is compared with.
 struct Anchor {
@@ -56,7 +58,7 @@ fn anchors(esbuild: &Path) -> Result<Vec<(Artifact, &'static str)>> {
     for file in ["package.json", "package-lock.json"] {
         std::fs::copy(source.join(file), dir.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
     }
-    crate::npm_install(&dir)?;
+    npm_install(&dir)?;
     let mut out = Vec::new();
     for a in ANCHORS {
         let entry = dir.join(format!("{}.entry.mjs", a.slug));
@@ -111,7 +113,7 @@ fn read_first_line(path: &str, prefix: &str) -> Option<String> {
     })
 }
 
-fn machine(tools: &crate::Tools) -> Value {
+fn machine(tools: &Tools) -> Value {
     let version = |cmd: &mut Command| output(cmd).map(|s| s.trim().to_owned()).unwrap_or_default();
     let mem_kib = read_first_line("/proc/meminfo", "MemTotal")
         .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
@@ -125,7 +127,7 @@ fn machine(tools: &crate::Tools) -> Value {
         "loadAverageAtStart": std::fs::read_to_string("/proc/loadavg").unwrap_or_default()
             .split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         "rustc": version(Command::new("rustc").arg("--version")),
-        "wasmBindgen": version(Command::new(crate::cargo_bin("wasm-bindgen")).arg("--version")),
+        "wasmBindgen": version(Command::new(tools::wasm_bindgen()).arg("--version")),
         "wasmOpt": version(Command::new(&tools.wasm_opt).arg("--version")),
         "esbuild": version(Command::new(&tools.esbuild).arg("--version")),
         "node": version(Command::new("node").arg("--version")),
@@ -147,15 +149,17 @@ fn sizes_json(s: Sizes) -> Value {
     json!({ "raw": s.raw, "gzip": s.gzip, "brotli": s.brotli })
 }
 
+/// `cargo xtask bench`: builds, measures, runs the browser benchmarks, prints the table and
+/// writes target/bench.json.
 pub fn bench() -> Result {
     let started = Instant::now();
     let load_at_start = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let built = crate::build()?;
-    crate::build_sandbox()?;
-    crate::ensure_browsers()?;
+    let built = build::build()?;
+    build_sandbox()?;
+    tools::ensure_browsers()?;
     let e2e = root().join("e2e");
-    crate::npm_install(&e2e)?;
-    let tools = crate::tools()?;
+    npm_install(&e2e)?;
+    let tools = tools::tools()?;
 
     // 1. Sizes, all measured here, in this run.
     let mut widget = Vec::new();
@@ -182,7 +186,7 @@ pub fn bench() -> Result {
             .env("WEAVZ_BENCH_PKG", target_dir().join("pkg"))
             .env("WEAVZ_BENCH_ANCHORS", target_dir().join("bench/anchors/dist"))
             .env("WEAVZ_BENCH_ANCHOR_SLUGS", slugs.join(","))
-            .env("WEAVZ_SANDBOX_BIN", crate::sandbox_bin())
+            .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
             .env("WEAVZ_DEMO_DIR", &built.demo),
     )?;
     let text =
@@ -211,7 +215,7 @@ pub fn bench() -> Result {
             "total": sizes_json(a.total),
             "files": a.files.iter().map(|(f, s)| json!({"file": f, "sizes": sizes_json(*s)})).collect::<Vec<_>>(),
             "budgetGzip": budgets.iter().find(|(n, _)| *n == a.name).map(|(_, b)| *b),
-            "targetGzip": crate::size::TARGETS.iter().find(|(n, _)| *n == a.name).map(|(_, b)| *b),
+            "targetGzip": size::TARGETS.iter().find(|(n, _)| *n == a.name).map(|(_, b)| *b),
         })
     };
     let report = json!({
@@ -449,10 +453,7 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
         budgets.iter().find(|(b, _)| b == n).map(|(_, v)| *v)
     });
     limit_row(&mut out, "   gzip target, issue 7 (B)", &|n| {
-        crate::size::TARGETS
-            .iter()
-            .find(|(b, _)| *b == n)
-            .map(|(_, v)| *v)
+        size::TARGETS.iter().find(|(b, _)| *b == n).map(|(_, v)| *v)
     });
     for (anchor, slug) in anchors {
         row(&mut out, &format!("   gzip ÷ {slug}"), &|c| {

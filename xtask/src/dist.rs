@@ -16,11 +16,10 @@ use std::process::Command;
 use base64::Engine as _;
 use sha2::{Digest as _, Sha384};
 
-use super::size::gzip_len;
-use super::{Built, Result, build, cargo, cargo_bin, copy_dir, npm_install, root, run, target_dir};
-
-/// The pinned esbuild in tools/ (bundles the script-tag loader).
-const ESBUILD_VERSION: &str = "0.28.2";
+use crate::build::{self, Built};
+use crate::sh::{Result, cargo, copy_dir, root, run, target_dir};
+use crate::size::gzip_len;
+use crate::tools;
 
 /// What `dist` produced.
 pub struct Dist {
@@ -38,7 +37,7 @@ pub struct Dist {
 
 /// `cargo xtask dist`: builds both WASM builds, then packages them.
 pub fn dist() -> Result {
-    let built = build()?;
+    let built = build::build()?;
     let dist = package(&built)?;
     print_report(&dist)
 }
@@ -54,7 +53,9 @@ pub fn package(built: &Built) -> Result<Dist> {
     let panel = built_dir(built, "panel")?;
     let version = crate_version()?;
     let tarball = npm_package(&dir, &full, &core, &panel, &version)?;
-    let (cdn, loader) = cdn_files(&dir, &full, &panel, &version)?;
+    // tools/ at its pinned versions: esbuild bundles the loaders.
+    let esbuild = tools::tools()?.esbuild;
+    let (cdn, loader) = cdn_files(&dir, &esbuild, &full, &panel, &version)?;
     let krate = crate_package(&version)?;
     Ok(Dist {
         dir,
@@ -185,36 +186,12 @@ fn name_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// esbuild (bundles the loader) and TypeScript (the tests check the `.d.ts` with it) from
-/// tools/ at their pinned versions, installed with `npm ci` when missing; returns esbuild.
-fn esbuild() -> Result<PathBuf> {
-    let tools = root().join("tools");
-    let bin = tools.join("node_modules/.bin/esbuild");
-    let version = |bin: &Path| {
-        Command::new(bin)
-            .arg("--version")
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
-    let tsc = tools.join("node_modules/.bin/tsc");
-    if version(&bin).as_deref() != Some(ESBUILD_VERSION) || !tsc.exists() {
-        npm_install(&tools)?;
-    }
-    match version(&bin) {
-        Some(v) if v == ESBUILD_VERSION => Ok(bin),
-        other => Err(format!(
-            "{} is not esbuild {ESBUILD_VERSION}: {other:?}",
-            bin.display()
-        )),
-    }
-}
-
 /// One script-tag bundle in `cdn`: the `.wasm` under its content hash, then the loader
 /// (esbuild bundles it with the glue, the `.wasm`'s name and hash written in) under its own.
 /// Returns `((loader file, its SRI), (wasm file, its SRI))`.
 fn cdn_bundle(
     dist: &Path,
+    esbuild: &Path,
     cdn: &Path,
     pkg: &Path,
     stem: &str,
@@ -236,7 +213,7 @@ fn cdn_bundle(
     let bundled = stage.join("bundle.js");
     run(
         &format!("esbuild: the script-tag loader {stem}, glue bundled in"),
-        Command::new(esbuild()?)
+        Command::new(esbuild)
             .arg(stage.join("entry.js"))
             .args([
                 "--bundle",
@@ -261,12 +238,18 @@ fn cdn_bundle(
 
 /// `target/dist/cdn/`: the script-tag bundle of the full build (`<weavz-connect>`), the one
 /// of the panel build (also `<weavz-connections>`), and `manifest.json` naming both.
-fn cdn_files(dist: &Path, full: &Path, panel: &Path, version: &str) -> Result<(PathBuf, (String, String))> {
+fn cdn_files(
+    dist: &Path,
+    esbuild: &Path,
+    full: &Path,
+    panel: &Path,
+    version: &str,
+) -> Result<(PathBuf, (String, String))> {
     let cdn = dist.join("cdn");
     let ((loader_name, loader_sri), (wasm_name, wasm_sri)) =
-        cdn_bundle(dist, &cdn, full, "weavz-connect", version)?;
+        cdn_bundle(dist, esbuild, &cdn, full, "weavz-connect", version)?;
     let ((panel_loader, panel_loader_sri), (panel_wasm, panel_wasm_sri)) =
-        cdn_bundle(dist, &cdn, panel, "weavz-connect-panel", version)?;
+        cdn_bundle(dist, esbuild, &cdn, panel, "weavz-connect-panel", version)?;
     let manifest = format!(
         "{{\n  \"version\": \"{version}\",\n  \"loader\": {{ \"file\": \"{loader_name}\", \"integrity\": \"{loader_sri}\" }},\n  \"wasm\": {{ \"file\": \"{wasm_name}\", \"integrity\": \"{wasm_sri}\" }},\n  \"panel\": {{\n    \"loader\": {{ \"file\": \"{panel_loader}\", \"integrity\": \"{panel_loader_sri}\" }},\n    \"wasm\": {{ \"file\": \"{panel_wasm}\", \"integrity\": \"{panel_wasm_sri}\" }}\n  }}\n}}\n"
     );
@@ -362,7 +345,7 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
     }
     run(
         "wasm-bindgen (examples/leptos)",
-        Command::new(cargo_bin("wasm-bindgen"))
+        Command::new(tools::wasm_bindgen())
             .args([
                 "--target",
                 "web",

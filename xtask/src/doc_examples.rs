@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{Attribute, Expr, ImplItem, Item, Lit, TraitItem, Visibility};
 
-use crate::{Result, root};
+use crate::sh::{Result, root};
 
 /// Files (relative to `src/`) whose items are not checked yet: none. (A file may be listed
 /// while it is being rewritten; an entry whose file no longer lacks any example is itself

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use crate::Result;
+use crate::sh::{Result, run};
 
 /// The glue's name for the module the `.wasm` imports its JS functions from.
 const GLUE_MODULE: &str = "./weavz_connect_bg.js";
@@ -220,7 +220,7 @@ pub fn import_modules(wasm: &[u8]) -> Result<BTreeSet<String>> {
 pub fn bundle_glue(esbuild: &Path, dir: &Path, glue_name: &str) -> Result {
     let glue = dir.join(glue_name);
     let bundled = dir.join(format!("{glue_name}.min"));
-    crate::run(
+    run(
         &format!("esbuild: bundle and minify {}", glue.display()),
         Command::new(esbuild)
             .arg(&glue)

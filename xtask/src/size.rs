@@ -4,7 +4,19 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::{Built, Result, root};
+use crate::build::{self, Built};
+use crate::sh::{Result, root};
+
+/// `cargo xtask size`: builds, optionally records new budgets (`--record-budgets`), prints
+/// the sizes and runs the gate.
+pub fn size(record: bool) -> Result {
+    let built = build::build()?;
+    if record {
+        record_budgets(&built)?;
+    }
+    print_sizes(&built)?;
+    gate(&built)
+}
 
 /// Raw and compressed byte counts.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]

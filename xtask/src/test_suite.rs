@@ -1,0 +1,190 @@
+//! `cargo xtask test`: every test, one step after another — format and lint checks, the
+//! doc-example and module-cycle checks, Rust unit and integration tests, the WASM builds
+//! and their size gate, the wasm-bindgen and browser tests, the Python SDK test.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::build::{self, build_sandbox, sandbox_bin};
+use crate::sh::{Result, cargo, npm_install, root, run};
+use crate::{dist, doc_examples, module_graph, size, tools};
+
+/// Every step in turn, stopping at the first failure; prints the steps that passed.
+pub fn test() -> Result {
+    let root = root();
+    let started = Instant::now();
+    let mut passed: Vec<String> = Vec::new();
+    let mut step = |name: &str, result: Result| -> Result {
+        result?;
+        passed.push(name.to_owned());
+        Ok(())
+    };
+
+    step(
+        "format",
+        run(
+            "cargo fmt --check",
+            cargo().args(["fmt", "--all", "--check"]).current_dir(&root),
+        ),
+    )?;
+    step("doc examples (every public item)", doc_examples::check())?;
+    step(
+        "module cycles (xtask/module-cycles-allowed.txt)",
+        module_graph::check(),
+    )?;
+    step(
+        "clippy",
+        run(
+            "cargo clippy (warnings are errors)",
+            cargo()
+                .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+                .current_dir(&root),
+        ),
+    )?;
+    tools::ensure_wasm_target()?;
+    for features in ["js", "js,element", "js,ui", "js,panel"] {
+        step(
+            &format!("wasm clippy ({features})"),
+            run(
+                &format!("cargo clippy for wasm32 (features {features})"),
+                cargo()
+                    .args([
+                        "clippy",
+                        "-p",
+                        "weavz-connect",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                        "--all-targets",
+                    ])
+                    .args([
+                        "--no-default-features",
+                        "--features",
+                        features,
+                        "--",
+                        "-D",
+                        "warnings",
+                    ])
+                    .current_dir(&root),
+            ),
+        )?;
+    }
+    step(
+        "wasm clippy (bundle/, full)",
+        run(
+            "cargo clippy for wasm32 (bundle/, the packaged module)",
+            cargo()
+                .args([
+                    "clippy",
+                    "-p",
+                    "weavz-connect-bundle",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--features",
+                    "full",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .current_dir(&root),
+        ),
+    )?;
+    step(
+        "rust tests",
+        run(
+            "cargo test (unit, property, integration, doc)",
+            cargo().args(["test", "--workspace"]).current_dir(&root),
+        ),
+    )?;
+    step(
+        "doc tests with the UI (README snippets)",
+        run(
+            "cargo test --doc with features js,element,ui,panel",
+            cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "weavz-connect",
+                    "--features",
+                    "js,element,ui,panel",
+                    "--doc",
+                ])
+                .current_dir(&root),
+        ),
+    )?;
+    let built = build::build()?;
+    size::print_sizes(&built)?;
+    step("wasm builds (core without Leptos, full)", Ok(()))?;
+    step("size gate (xtask/budgets.json)", size::gate(&built))?;
+    build_sandbox()?;
+    let dist_env = dist::for_e2e(&built)?;
+
+    tools::ensure_browsers()?;
+    step("wasm-bindgen tests", wasm_bindgen_tests())?;
+    let e2e = root.join("e2e");
+    npm_install(&e2e)?;
+    step(
+        "browser tests",
+        run(
+            "browser tests (e2e/)",
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1", "tests/"])
+                .current_dir(&e2e)
+                .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
+                .env("WEAVZ_DEMO_DIR", &built.demo)
+                .envs(dist_env),
+        ),
+    )?;
+
+    let python = tools::python_env()?;
+    step(
+        "python sdk",
+        run(
+            "Python SDK test (weavz-io-sdk against the sandbox)",
+            Command::new(python)
+                .args(["-m", "unittest", "-v", "test_python_sdk"])
+                .current_dir(root.join("sandbox/tests/sdk"))
+                .env("WEAVZ_SANDBOX_BIN", sandbox_bin()),
+        ),
+    )?;
+
+    eprintln!("xtask: steps: {}", passed.join(", "));
+    eprintln!("xtask: finished in {:.0} s", started.elapsed().as_secs_f64());
+    println!("xtask: {} passed, 0 failed", passed.len());
+    Ok(())
+}
+
+/// The wasm-bindgen-test suite (tests/browser.rs) in headless Chromium, in its own process
+/// group so that nothing the runner starts outlives it.
+fn wasm_bindgen_tests() -> Result {
+    use std::os::unix::process::CommandExt as _;
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "weavz-connect",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])
+    .args(["--features", "js", "--test", "browser"])
+    .current_dir(root())
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        tools::wasm_bindgen_test_runner(),
+    )
+    .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+    // The runner's default COOP/COEP headers would cut popups off from their opener.
+    .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")
+    .process_group(0);
+    eprintln!("xtask: wasm-bindgen-test in headless Chromium (tests/browser.rs)");
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start cargo test: {e}"))?;
+    let status = child.wait().map_err(|e| e.to_string())?;
+    // End whatever the runner left behind in its group (a browser, a driver).
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("wasm-bindgen tests failed ({status})"))
+    }
+}
