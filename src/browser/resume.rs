@@ -43,8 +43,8 @@ pub struct Resumed {
     id: String,
     /// Its integration, when it was saved with one.
     pub integration: Option<String>,
-    /// The kind of widget that started it (`button`, `panel`; `None`: the JS API).
-    pub shown_by: Option<String>,
+    /// The kind of widget that started it (`None`: the JS API).
+    pub shown_by: Option<crate::browser::driver::ShownBy>,
     state: RefCell<State>,
 }
 
@@ -221,7 +221,7 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
             handle: OnceCell::new(),
             id: p.id.clone(),
             integration: p.integration.clone(),
-            shown_by: p.shown_by.clone(),
+            shown_by: p.shown_by,
             state: RefCell::default(),
         });
         let document: Option<EventTarget> = window.document().map(Into::into);

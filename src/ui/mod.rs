@@ -37,12 +37,13 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
+use crate::browser::driver::{self, FlowHandle, Report, ShownBy};
 use crate::browser::events;
+use crate::browser::options::{Extras, start_options};
 use crate::browser::resume::{self, Resumed};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::{Connection, FlowError, Outcome};
-use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
+use crate::options::Given;
 
 /// Aborts the flow it holds when dropped (the component was unmounted). It first marks
 /// the component gone, so the abort report touches no disposed signal or callback.
@@ -151,7 +152,7 @@ pub fn ConnectButton(
         && let Some(shown_on) = event_target.clone().or_else(|| window.document().map(Into::into))
         && let Some(r) = resume::resume(&window).into_iter().find(|r| {
             r.integration.as_deref() == Some(integration.as_str())
-                && r.shown_by.as_deref() != Some("panel")
+                && r.shown_by != Some(ShownBy::Panel)
                 && r.claim(&shown_on)
         })
         && let Some(handle) = r.handle().cloned()
@@ -194,61 +195,39 @@ pub fn ConnectButton(
             (None, Some(div)) => div.into(),
             (None, None) => window.clone().into(),
         };
-        let params = match &token_params.get_untracked() {
-            Some(text) => match js_sys::JSON::parse(text) {
-                Ok(v) => v,
-                Err(_) => {
-                    let err = driver::invalid("token-params is not valid JSON.");
-                    fail(&target, set_state, on_error, err);
-                    return;
-                }
-            },
-            None => JsValue::UNDEFINED,
+        // The same checks, and the same errors, as every other surface.
+        let given = Given {
+            session_endpoint: session_endpoint.get_untracked(),
+            mode: mode.get_untracked(),
+            close_grace_ms: close_grace_ms.get_untracked(),
+            timeout_ms: timeout_ms.get_untracked(),
+            end_user_id: end_user.get_untracked(),
+            ..Given::widget(&click_integration, &token_endpoint)
         };
-        let end_user_id = end_user.get_untracked();
-        let body = match token_body(Some(&click_integration), end_user_id.as_deref(), &params) {
-            Ok(b) => b,
+        let params = token_params
+            .get_untracked()
+            .map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text));
+        let options = given.check().and_then(|checked| {
+            start_options(
+                checked,
+                Extras {
+                    token_params: params,
+                    shown_by: Some(ShownBy::Button),
+                    ..Extras::default()
+                },
+            )
+        });
+        let options = match options {
+            Ok(options) => options,
             Err(err) => {
                 fail(&target, set_state, on_error, err);
                 return;
             }
         };
-        let mode = match mode.get_untracked().as_deref().map(Mode::parse) {
-            None => Mode::Popup,
-            Some(Some(m)) => m,
-            Some(None) => {
-                let err = driver::invalid("mode must be popup, redirect or auto.");
-                fail(&target, set_state, on_error, err);
-                return;
-            }
-        };
-        let session_endpoint = session_endpoint.get_untracked();
-        if mode == Mode::Redirect && session_endpoint.is_none() {
-            let err = driver::invalid("mode=\"redirect\" needs session-endpoint.");
-            fail(&target, set_state, on_error, err);
-            return;
-        }
         set_state.set(ButtonState::Waiting);
         let alive = Rc::new(Cell::new(true));
         let observer = ui_observer(set_state, alive.clone(), on_connected, on_error, Some(target));
-        let handle = driver::start(
-            &window,
-            StartOptions {
-                source: Source::TokenEndpoint {
-                    url: token_endpoint.clone(),
-                    body,
-                },
-                session_endpoint,
-                close_grace_ms: close_grace_ms.get_untracked().unwrap_or(DEFAULT_CLOSE_GRACE_MS),
-                timeout_ms: timeout_ms.get_untracked(),
-                signal: None,
-                mode,
-                integration: Some(click_integration.clone()),
-                end_user_id,
-                shown_by: Some("button".into()),
-            },
-            observer,
-        );
+        let handle = driver::start(&window, options, observer);
         current.set_value(Some(AbortOnDrop {
             handle,
             alive,

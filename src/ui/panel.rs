@@ -34,13 +34,14 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::data::{self, Connection, Integration};
-use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
+use crate::browser::driver::{self, FlowHandle, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
+use crate::browser::options::{Extras, start_options};
 use crate::browser::resume::{self, Resumed};
 use crate::flow::{ErrorCode, Outcome, Progress};
 use crate::i18n::{Key, Lang, Value, error_text, fill, text, value_text};
-use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
+use crate::options::Given;
 
 /// Something loaded from the host backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,7 +376,7 @@ pub fn ConnectionsPanel(
                 (Some(_), None) => false,
                 (None, _) => true,
             };
-            offered && r.shown_by.as_deref() == Some("panel") && r.claim(&shown_on)
+            offered && r.shown_by == Some(ShownBy::Panel) && r.claim(&shown_on)
         })
         && let Some(handle) = r.handle().cloned()
     {
@@ -422,25 +423,32 @@ pub fn ConnectionsPanel(
                 return;
             }
             let name = integration.display_name.clone();
-            let params = match token_params.get_untracked() {
-                Some(json) => match js_sys::JSON::parse(&json) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        // Never mint a token without the host's fields.
-                        status.set(Status::Error(text(lang, Key::InvalidOptions).to_owned()));
-                        return;
-                    }
-                },
-                None => JsValue::UNDEFINED,
+            // The same checks, and the same errors, as every other surface.
+            let given = Given {
+                session_endpoint: session_endpoint.get_untracked(),
+                mode: mode.get_untracked(),
+                end_user_id: end_user_id.clone(),
+                ..Given::widget(&integration.name, &token_endpoint)
             };
-            let mode = mode
+            let params = token_params
                 .get_untracked()
-                .as_deref()
-                .and_then(Mode::parse)
-                .unwrap_or_default();
-            let body = match token_body(Some(&integration.name), end_user_id.as_deref(), &params) {
-                Ok(b) => b,
+                .map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text));
+            let options = given.check().and_then(|checked| {
+                start_options(
+                    checked,
+                    Extras {
+                        token_params: params,
+                        shown_by: Some(ShownBy::Panel),
+                        ..Extras::default()
+                    },
+                )
+            });
+            let options = match options {
+                Ok(options) => options,
                 Err(e) => {
+                    // Never mint a token without the host's fields. The page is told in its
+                    // language; the developer, in the console, exactly what is wrong.
+                    web_sys::console::error_1(&format!("weavz-connections: {}", e.message).into());
                     status.set(Status::Error(error_text(lang, &name, &e)));
                     return;
                 }
@@ -499,24 +507,7 @@ pub fn ConnectionsPanel(
                 }
                 events::dispatch_report(target, flow_id, &report);
             });
-            let handle = driver::start(
-                &window,
-                StartOptions {
-                    source: Source::TokenEndpoint {
-                        url: token_endpoint.clone(),
-                        body,
-                    },
-                    session_endpoint: session_endpoint.get_untracked(),
-                    close_grace_ms: DEFAULT_CLOSE_GRACE_MS,
-                    timeout_ms: None,
-                    signal: None,
-                    mode,
-                    integration: Some(integration.name.clone()),
-                    end_user_id: end_user_id.clone(),
-                    shown_by: Some("panel".into()),
-                },
-                observer,
-            );
+            let handle = driver::start(&window, options, observer);
             busy_flow.set_value(Some(Shown {
                 handle,
                 resumed: None,
