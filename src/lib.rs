@@ -26,7 +26,7 @@
 //! |---|---|---|
 //! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
 //! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
-//! | `element` | the `<weavz-connect>` element (plain web-sys) | `js` |
+//! | `element` | the `<weavz-connect>` element (plain web-sys) | `browser` |
 //! | `ui` | the Leptos `ConnectButton` (and `element`, so `install()` defines `<weavz-connect>`) | `element`, Leptos 0.8 (CSR) |
 //! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui` |
 //!

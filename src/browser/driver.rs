@@ -41,7 +41,7 @@ use super::message::read_raw;
 use super::popup::Popup;
 use super::redirect::{self, Pending};
 use super::timer::Interval;
-use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Note, Outcome, Progress, Target};
+use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Target};
 use crate::protocol::{ResultOutcome, parse_result};
 
 /// How often the popup and the deadlines are checked, in milliseconds.
@@ -252,32 +252,7 @@ impl StartOptions {
     }
 }
 
-/// What a flow tells its owner.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::browser::driver::Report;
-/// use weavz_connect::flow::{Outcome, Progress};
-///
-/// fn describe(report: &Report<'_>) -> String {
-///     match report {
-///         Report::Progress(p) => p.as_str().to_owned(),
-///         Report::Debug(note) => format!("ignored: {}", note.as_str()),
-///         Report::Finished(Outcome::Connected(c)) => format!("connected {}", c.connection_id),
-///         Report::Finished(Outcome::Failed(e)) => format!("failed: {}", e.code.as_str()),
-///     }
-/// }
-/// assert_eq!(describe(&Report::Progress(Progress::Confirming)), "confirming");
-/// ```
-pub enum Report<'a> {
-    /// A step of the progress stream.
-    Progress(Progress),
-    /// Something ignored, for the debug stream.
-    Debug(&'a Note),
-    /// The end; exactly once.
-    Finished(&'a Outcome),
-}
+pub use crate::flow::Report;
 
 /// Receives a flow's reports: `(flow id, report)`.
 ///
