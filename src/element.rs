@@ -35,7 +35,7 @@ use crate::browser::driver::{self, FlowHandle, Observer, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
 use crate::browser::options::{Extras, attribute_number, start_options, token_params_text};
-use crate::browser::resume::{self, Resumed};
+use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::FlowError;
 use crate::options::{Checked, Given};
@@ -235,24 +235,6 @@ impl Config {
     }
 }
 
-/// The flow a button shows. Dropped with the button (it was removed, or re-rendered): a
-/// flow it started is aborted; a resumed flow belongs to the page and goes on.
-struct Shown {
-    handle: FlowHandle,
-    resumed: Option<(Rc<Resumed>, u32)>,
-}
-
-impl Drop for Shown {
-    fn drop(&mut self) {
-        match &self.resumed {
-            None => self.handle.abort(),
-            // A flow resumed after a redirect goes on (its events still reach `window`),
-            // and a new button may show it.
-            Some((r, subscription)) => r.release(*subscription),
-        }
-    }
-}
-
 /// One mounted `<weavz-connect>`.
 struct Button {
     host: HtmlElement,
@@ -359,18 +341,17 @@ impl Button {
         }) else {
             return;
         };
-        let Some(handle) = r.handle().cloned() else { return };
+        if r.handle().is_none() {
+            return;
+        }
         // Its events are dispatched by the resumed flow itself (on this element).
         let subscription = r.subscribe(observer(Rc::downgrade(this), None));
-        let old = self.flow.borrow_mut().replace(Shown {
-            handle,
-            resumed: Some((r, subscription)),
-        });
+        let old = std::mem::replace(&mut *self.flow.borrow_mut(), Shown::resumed(r, subscription));
         drop(old);
     }
 
     fn handle(&self) -> Option<FlowHandle> {
-        self.flow.borrow().as_ref().map(|s| s.handle.clone())
+        self.flow.borrow().as_ref().map(|s| s.handle().clone())
     }
 
     fn set_state(&self, state: ButtonState) {
@@ -452,10 +433,7 @@ impl Button {
             Ok(handle) => {
                 // The flow may have ended already (a blocked popup); its guard goes here
                 // either way. The old one is dropped outside the borrow.
-                let old = self.flow.borrow_mut().replace(Shown {
-                    handle,
-                    resumed: None,
-                });
+                let old = self.flow.borrow_mut().replace(Shown::started(handle));
                 drop(old);
             }
             Err(err) => self.fail(err),

@@ -37,34 +37,25 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::browser::driver::{self, FlowHandle, Report, ShownBy};
+use crate::browser::driver::{self, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::options::{Extras, start_options};
-use crate::browser::resume::{self, Resumed};
+use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::{Connection, FlowError, Outcome};
 use crate::options::Given;
 
-/// Aborts the flow it holds when dropped (the component was unmounted). It first marks
-/// the component gone, so the abort report touches no disposed signal or callback.
-struct AbortOnDrop {
-    handle: FlowHandle,
+/// The flow the button shows ([`Shown`]: aborted, or released if resumed, when dropped).
+/// It first marks the component gone, so the abort report touches no disposed signal or
+/// callback.
+struct Current {
+    shown: Shown,
     alive: Rc<Cell<bool>>,
-    /// Started by this button (aborted on drop), or a resumed flow it only shows.
-    owned: bool,
-    resumed: Option<(Rc<Resumed>, u32)>,
 }
 
-impl Drop for AbortOnDrop {
+impl Drop for Current {
     fn drop(&mut self) {
         self.alive.set(false);
-        if self.owned {
-            self.handle.abort();
-        } else if let Some((r, subscription)) = &self.resumed {
-            // A flow resumed after a redirect belongs to the page, not to this button: it
-            // goes on (its events still reach `window`), and a new button may show it.
-            r.release(*subscription);
-        }
     }
 }
 
@@ -143,7 +134,7 @@ pub fn ConnectButton(
 ) -> impl IntoView {
     let texts = Texts::new(&integration, display_name.get_untracked(), label.get_untracked());
     let (state, set_state) = signal(ButtonState::Idle);
-    let current: StoredValue<Option<AbortOnDrop>, LocalStorage> = StoredValue::new_local(None);
+    let current: StoredValue<Option<Current>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
 
     // A flow for this integration that left the page in redirect mode and is pending in
@@ -155,7 +146,7 @@ pub fn ConnectButton(
                 && r.shown_by != Some(ShownBy::Panel)
                 && r.claim(&shown_on)
         })
-        && let Some(handle) = r.handle().cloned()
+        && r.handle().is_some()
     {
         let alive = Rc::new(Cell::new(true));
         let subscription = r.subscribe(ui_observer(
@@ -165,17 +156,12 @@ pub fn ConnectButton(
             on_error,
             None,
         ));
-        current.set_value(Some(AbortOnDrop {
-            handle,
-            alive,
-            owned: false,
-            resumed: Some((r, subscription)),
-        }));
+        current.set_value(Shown::resumed(r, subscription).map(|shown| Current { shown, alive }));
     }
 
     let click_integration = integration.clone();
     let on_click = move |_| {
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()))
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()))
             && h.is_running()
         {
             // One flow per button: a second click brings its window forward (or, for an
@@ -228,21 +214,19 @@ pub fn ConnectButton(
         let alive = Rc::new(Cell::new(true));
         let observer = ui_observer(set_state, alive.clone(), on_connected, on_error, Some(target));
         let handle = driver::start(&window, options, observer);
-        current.set_value(Some(AbortOnDrop {
-            handle,
+        current.set_value(Some(Current {
+            shown: Shown::started(handle),
             alive,
-            owned: true,
-            resumed: None,
         }));
     };
 
     let on_cancel = move |_| {
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone())) {
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone())) {
             h.cancel();
         }
     };
     let on_reopen = move |_| {
-        let handle = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()));
+        let handle = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()));
         if let (Some(h), Some(window)) = (handle, web_sys::window())
             && !h.reopen(&window)
         {

@@ -38,7 +38,7 @@ use crate::browser::driver::{self, FlowHandle, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
 use crate::browser::options::{Extras, start_options};
-use crate::browser::resume::{self, Resumed};
+use crate::browser::resume::{self, Shown};
 use crate::flow::{ErrorCode, Outcome, Progress};
 use crate::i18n::{Key, Lang, Value, error_text, fill, text, value_text};
 use crate::options::Given;
@@ -72,13 +72,6 @@ enum Status {
     Connected(String),
     Error(String),
     Info(String),
-}
-
-/// The flow the panel shows: one it started (aborted when the panel goes), or one picked
-/// up after a redirect (it belongs to the page; the panel only releases it).
-struct Shown {
-    handle: FlowHandle,
-    resumed: Option<(Rc<Resumed>, u32)>,
 }
 
 /// The connections panel. See the module documentation.
@@ -173,7 +166,7 @@ pub fn ConnectionsPanel(
     let status = RwSignal::new(Status::None);
     let confirming = RwSignal::new(None::<String>);
     let busy_flow: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
-    let busy_handle = move || busy_flow.with_value(|s| s.as_ref().map(|s| s.handle.clone()));
+    let busy_handle = move || busy_flow.with_value(|s| s.as_ref().map(|s| s.handle().clone()));
     let load_seq = RwSignal::new(0u32);
     let alive = Arc::new(AtomicBool::new(true));
 
@@ -258,14 +251,8 @@ pub fn ConnectionsPanel(
         on_cleanup(move || {
             alive.store(false, Ordering::Relaxed);
             refresh_listener.set_value(None);
-            busy_flow.update_value(|shown| match shown.take() {
-                Some(Shown {
-                    resumed: Some((r, sub)),
-                    ..
-                }) => r.release(sub),
-                Some(Shown { handle, .. }) => handle.abort(),
-                None => {}
-            });
+            // A flow the panel started is aborted, a resumed one released.
+            busy_flow.update_value(|shown| drop(shown.take()));
         });
     }
 
@@ -378,7 +365,7 @@ pub fn ConnectionsPanel(
             };
             offered && r.shown_by == Some(ShownBy::Panel) && r.claim(&shown_on)
         })
-        && let Some(handle) = r.handle().cloned()
+        && r.handle().is_some()
     {
         let key = r.integration.clone().unwrap_or_default();
         let alive = alive.clone();
@@ -399,10 +386,7 @@ pub fn ConnectionsPanel(
             };
             status.try_set(next);
         }));
-        busy_flow.set_value(Some(Shown {
-            handle,
-            resumed: Some((r, subscription)),
-        }));
+        busy_flow.set_value(Shown::resumed(r, subscription));
     }
 
     // ---- connecting ----------------------------------------------------------------
@@ -508,10 +492,7 @@ pub fn ConnectionsPanel(
                 events::dispatch_report(target, flow_id, &report);
             });
             let handle = driver::start(&window, options, observer);
-            busy_flow.set_value(Some(Shown {
-                handle,
-                resumed: None,
-            }));
+            busy_flow.set_value(Some(Shown::started(handle)));
             close_picker();
         }
     };
