@@ -1438,9 +1438,15 @@ impl Flow {
                         // No window of ours shows the connect page, so an open session means
                         // the user has not finished, whatever a return URL claimed: say so
                         // (Continue, Cancel), and keep asking.
-                        if self.windowless && !self.told_interrupted {
-                            self.told_interrupted = true;
-                            out.push(Effect::Progress(Progress::Interrupted));
+                        if self.windowless {
+                            // The session contradicts whatever the return URL claimed: the
+                            // claim is gone (a Cancel now is the user's, not "unconfirmed").
+                            self.claimed = None;
+                            self.confirm_until = None;
+                            if !self.told_interrupted {
+                                self.told_interrupted = true;
+                                out.push(Effect::Progress(Progress::Interrupted));
+                            }
                         }
                         let interval = if self.detached {
                             // The user may take minutes in a window we cannot see: back off.

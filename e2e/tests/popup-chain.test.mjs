@@ -9,8 +9,10 @@
 // In every mode of the widget (JS API with and without a session endpoint, the element,
 // an end-user portal flow, the connections panel) the victim's page must get no
 // weavz:connection-created, the window must show why it stopped, and the sandbox must
-// store nothing for the attacker's session. Then: the sdk-minimal result shape in popup
-// mode without a session endpoint.
+// store nothing for the attacker's session. Then: a finish page for another session in
+// the window reports nothing; legitimate flows still work (redirect mode in one tab after
+// a flow left with Back; a host page that is itself a popup, in redirect mode); and the
+// sdk-minimal result shape in popup mode without a session endpoint.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -357,6 +359,195 @@ for (const browserName of browsers()) {
         });
       }
     }
+
+    it('a finish page for another session in the window posts nothing, goes nowhere and says why', async () => {
+      // The second line of rule 1. To reach the finish page of another session in the
+      // victim's window, the test posts that session's form from the window itself (as a
+      // script on the connect origin could): the server cannot tell, so it stores the
+      // connection; the window's record is what keeps the result from the app.
+      const page = await victimPage();
+      const popup = await victims['JS API without a session endpoint'].open(page, 'openai');
+      await popup.waitForSelector('input[name="secretText"]');
+      const other = await attackerToken('openai');
+      const tab = await browser.newPage();
+      await tab.goto(other.connectUrl, { waitUntil: 'load' });
+      await tab.close();
+      await popup.evaluate((token) => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = '/connect/submit';
+        for (const [name, value] of Object.entries({ token, secretText: 'sk-other-0123456789abcdef' })) {
+          const input = document.createElement('input');
+          input.type = 'hidden';
+          input.name = name;
+          input.value = value;
+          form.appendChild(input);
+        }
+        document.body.appendChild(form);
+        form.submit();
+      }, other.token);
+      let text = '';
+      const deadline = Date.now() + 10000;
+      while (Date.now() < deadline && !popup.isClosed()) {
+        text = (await popupText(popup)) ?? '';
+        if (text.includes('not sent to the app')) break;
+        await sleep(100);
+      }
+      await sleep(1000);
+      assert.equal((await attackerStored(other.who)).length, 1, 'the server stored it (it cannot know the window)');
+      const created = (await page.evaluate(() => window.chainEvents)).filter((e) => e.type === 'weavz:connection-created');
+      assert.deepEqual(created, [], 'but the app heard nothing of it');
+      assert.equal(popup.isClosed(), false);
+      assert.ok(text.includes('opened for a different connection'), JSON.stringify(text));
+      assert.equal(new URL(popup.url()).origin, sandbox.connect, 'no redirect');
+      await popup.close();
+      await page.close();
+    });
+
+    // ---- Legitimate flows the window record must not get in the way of ----
+
+    /** A host page whose every document records its terminal events in sessionStorage. */
+    async function recordingPage(within = browser) {
+      const page = await within.newPage();
+      page.errors = [];
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      await page.evaluateOnNewDocument(
+        (host, kinds) => {
+          if (location.origin !== host) return;
+          for (const kind of kinds) {
+            window.addEventListener(kind, (e) => {
+              const list = JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]');
+              list.push({ type: e.type, detail: e.detail });
+              sessionStorage.setItem('e2e-terminal', JSON.stringify(list));
+            });
+          }
+        },
+        sandbox.host,
+        EVENTS,
+      );
+      await page.goto(sandbox.host, { waitUntil: 'load' });
+      await hostReady(page);
+      return page;
+    }
+
+    const hostReady = (page) =>
+      page.waitForFunction(() => window.WeavzConnect && customElements.get('weavz-connect') && window.demoEvents, { timeout: 15000 });
+    const recorded = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]'));
+
+    /** Polls the page's URL until `ok(url)` (navigations puppeteer may not report). */
+    async function urlUntil(page, ok, what) {
+      const deadline = Date.now() + 20000;
+      for (;;) {
+        const href = await page.evaluate(() => location.href).catch(() => null);
+        if (href && ok(new URL(href))) return href;
+        if (Date.now() > deadline) throw new Error(`${what}: still at ${href}`);
+        await sleep(50);
+      }
+    }
+
+    /** Sets attributes on the demo's element for `integration`, clicks it, and waits for
+     *  the tab itself to reach the connect origin (redirect mode). */
+    async function leaveFor(page, integration, attributes) {
+      await page.evaluate(
+        ({ name, attrs }) => {
+          const el = document.querySelector(`weavz-connect[integration="${name}"]`);
+          for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+        },
+        { name: integration, attrs: attributes },
+      );
+      const button = await page.waitForFunction(
+        (name) => document.querySelector(`weavz-connect[integration="${name}"]`)?.shadowRoot?.querySelector('button'),
+        { timeout: 10000 },
+        integration,
+      );
+      await button.asElement().click();
+      await urlUntil(page, (u) => u.origin === sandbox.connect || u.origin === sandbox.provider, 'the tab did not leave for the connect page');
+    }
+
+    async function backOnHost(page) {
+      await urlUntil(page, (u) => u.origin === sandbox.host, 'not back on the host page');
+      await hostReady(page);
+    }
+
+    it('redirect mode in one tab: a flow left with Back, then two more sessions (OAuth, form) each complete once', async () => {
+      const page = await recordingPage();
+      // 1. The tab goes to the connect page of session 1, and comes back with Back.
+      await leaveFor(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-1' }) });
+      await page.waitForSelector('input[name="secretText"]');
+      await page.evaluate(() => history.back());
+      await backOnHost(page);
+      // 2. Another session in the same tab: its interstitial goes on to the provider.
+      await leaveFor(page, 'slack', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-2' }) });
+      await page.waitForSelector('button[value="approve"]', { timeout: 15000 });
+      await page.click('button[value="approve"]');
+      await backOnHost(page);
+      await until(page, () => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]').length >= 1);
+      // 3. And a third: a form.
+      await leaveFor(page, 'smtp', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-3' }) });
+      await page.waitForSelector('input[name="username"]');
+      await page.type('input[name="username"]', 'mailer');
+      await page.type('input[name="password"]', 'pw-tab-3');
+      await page.click('button[type="submit"]');
+      await backOnHost(page);
+      await until(page, () => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]').length >= 2);
+      await sleep(800);
+      const events = await recorded(page);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.detail.externalId]),
+        [
+          ['weavz:connection-created', 'tab-2'],
+          ['weavz:connection-created', 'tab-3'],
+        ],
+        JSON.stringify(events),
+      );
+      const { body } = await sandbox.api('GET', '/connections');
+      for (const e of events) assert.ok(body.connections.some((c) => c.id === e.detail.connectionId && c.externalId === e.detail.externalId));
+      // (Firefox reports the provider page's blocked favicon as a page error of the tab.)
+      assert.deepEqual(page.errors.filter((m) => !m.includes('favicon.ico')), []);
+      await page.close();
+    });
+
+    it('redirect mode wins over the opener: a host page that is itself a popup gets its result back in its own tab', async () => {
+      const opener = await victimPage();
+      const tabPromise = nextPopup(opener);
+      await opener.evaluate((url) => { window.child = window.open(url, 'child'); }, sandbox.host + '/');
+      const tab = await tabPromise;
+      await tab.evaluateOnNewDocument(
+        (host, kinds) => {
+          if (location.origin !== host) return;
+          for (const kind of kinds) {
+            window.addEventListener(kind, (e) => {
+              const list = JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]');
+              list.push({ type: e.type, detail: e.detail });
+              sessionStorage.setItem('e2e-terminal', JSON.stringify(list));
+            });
+          }
+        },
+        sandbox.host,
+        EVENTS,
+      );
+      await tab.reload({ waitUntil: 'load' });
+      await hostReady(tab);
+      assert.equal(await tab.evaluate(() => !!window.opener), true, 'the tab has an opener');
+      await opener.evaluate(() => {
+        window.openerMessages = [];
+        addEventListener('message', (e) => window.openerMessages.push(e.origin));
+      });
+      await leaveFor(tab, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'with-opener' }) });
+      await tab.waitForSelector('input[name="secretText"]');
+      await tab.type('input[name="secretText"]', 'sk-opener-0123456789abcdef');
+      await tab.click('button[type="submit"]');
+      await backOnHost(tab);
+      await until(tab, () => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]').length >= 1);
+      const events = await recorded(tab);
+      assert.equal(events.length, 1, JSON.stringify(events));
+      assert.equal(events[0].type, 'weavz:connection-created');
+      assert.equal(events[0].detail.externalId, 'with-opener');
+      assert.equal(tab.isClosed(), false, 'the app\'s tab was not closed');
+      assert.deepEqual(await opener.evaluate(() => window.openerMessages), [], 'nothing was posted to the opener');
+      await tab.close();
+      await opener.close();
+    });
 
     // The widget accepts what the official SDK accepts (anything but status "error").
     it(

@@ -975,22 +975,26 @@ for (const browserName of browsers()) {
       // During the live flow: 50 forged successes from each of the five foreign origins.
       await attackerPage.evaluate(() => window.forge(50));
       await forgeFromFrames(frames.length);
+      // Every one is rejected and counted on the debug stream — the 250 forged successes and
+      // each frame's "forged" marker, 254 — in a handful of notes (at most one a second:
+      // the first names its origin, `rejected_more` counts the rest).
       const origins = [attacker.origin, `http://localhost:${attacker.port}`, lookalike.origin, 'null'];
-      await until(
-        page,
-        (expected) => {
-          const seen = window.demoEvents.filter((e) => e.detail.name === 'rejected_origin').map((e) => e.detail.origin);
-          return expected.every((o) => seen.filter((s) => s === o).length >= 50);
-        },
-        origins,
-      );
+      // (Counted in the page by a function of its own: the page's CSP allows no eval.)
+      await page.evaluate(() => {
+        window.countRejected = () =>
+          window.demoEvents
+            .filter((e) => e.type === 'weavz:connect-event' && e.detail.level === 'debug')
+            .reduce((n, e) => n + (e.detail.name === 'rejected_more' ? e.detail.count : e.detail.name === 'rejected_origin' ? 1 : 0), 0);
+      });
+      await until(page, () => window.countRejected() >= 254);
       const early = await page.evaluate(() => window.demoEvents.filter((e) => e.type !== 'weavz:connect-event'));
       assert.deepEqual(early, [], 'no terminal event from forged messages');
-      const rejected = await page.evaluate(() =>
-        window.demoEvents.filter((e) => e.type === 'weavz:connect-event' && e.detail.name === 'rejected_origin'),
+      const notes = await page.evaluate(() =>
+        window.demoEvents.filter((e) => e.type === 'weavz:connect-event' && e.detail.level === 'debug').map((e) => e.detail),
       );
-      assert.ok(rejected.length >= 250, `rejections on the debug stream: ${rejected.length}`);
-      assert.deepEqual(new Set(rejected.map((e) => e.detail.origin)), new Set(origins));
+      assert.ok(notes.length <= 10, `a handful of notes: ${JSON.stringify(notes)}`);
+      assert.ok(origins.includes(notes.find((n) => n.name === 'rejected_origin').origin), JSON.stringify(notes));
+      assert.equal(await page.evaluate(() => window.countRejected()), 254, 'each foreign message rejected once');
 
       await popup.click('button[value="approve"]');
       const event = await terminal(page, 'github');

@@ -208,6 +208,9 @@ async fn connect_page(
     binding::with_cookie(res, cookie)
 }
 
+/// The connect page for `token` in the browser `browser`: the credential form, or for
+/// OAuth2 the interstitial that goes on to the provider; an error page if the session is
+/// not open or belongs to another browser.
 async fn connect_page_for(state: &Shared, headers: &HeaderMap, token: &str, browser: String) -> Response {
     let mut store = state.store.lock().await;
     let session = match open_session(&mut store, token) {

@@ -1437,3 +1437,24 @@ proptest! {
         prop_assert!(d >= 0.0);
     }
 }
+
+#[test]
+fn a_return_url_claim_the_open_session_contradicts_is_dropped() {
+    let mut f = Flow::new(cfg(true));
+    let hint = ResultMessage::success("forged", "slack", "u1").outcome;
+    let fx = f.handle(
+        0.0,
+        Input::Resumed {
+            target: Target::new(URL).unwrap(),
+            hint: Some(hint),
+        },
+    );
+    assert!(fx.contains(&Effect::Poll("cst_abc".into())));
+    let fx = f.handle(1.0, poll(SessionStatus::Connecting, None, None));
+    assert!(fx.contains(&Effect::Progress(Progress::Interrupted)));
+    // The user gives up: cancelled, not "unconfirmed" (nothing vouches for a connection).
+    assert_eq!(
+        code(&f.handle(2.0, Input::Cancel)),
+        Some(ErrorCode::UserCancelled)
+    );
+}
