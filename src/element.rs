@@ -34,7 +34,7 @@ use web_sys::{Document, Element, EventTarget, HtmlElement, ShadowRootInit, Shado
 use crate::browser::driver::{self, FlowHandle, Observer, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
-use crate::browser::options::{Extras, attribute_number, start_options, token_params_text};
+use crate::browser::options::{attribute_number, for_widget, token_params_text};
 use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::FlowError;
@@ -442,17 +442,7 @@ impl Button {
 
     fn start(self: &Rc<Self>, window: &Window) -> Result<FlowHandle, FlowError> {
         let c = &self.config;
-        let options = start_options(
-            c.checked.clone(),
-            Extras {
-                token_params: c
-                    .token_params
-                    .as_deref()
-                    .map_or(JsValue::UNDEFINED, JsValue::from_str),
-                shown_by: Some(ShownBy::Button),
-                ..Extras::default()
-            },
-        )?;
+        let options = for_widget(c.checked.clone(), c.token_params.as_deref(), ShownBy::Button)?;
         self.set_state(ButtonState::Waiting);
         // The observer only holds a weak reference: the element owns the flow, not the
         // other way round.

@@ -182,3 +182,32 @@ pub fn start_options(checked: Checked, extras: Extras) -> Result<StartOptions, F
         ..StartOptions::new(source)
     })
 }
+
+/// A widget's flow options (`<weavz-connect>`, `ConnectButton`, the panel): its checked
+/// options, its token parameters as JSON text, and which kind of widget shows the flow.
+///
+/// # Examples
+///
+/// ```no_run
+/// use weavz_connect::browser::driver::ShownBy;
+/// use weavz_connect::browser::options::for_widget;
+/// use weavz_connect::options::Given;
+///
+/// let checked = Given::widget("slack", "/api/connect-token").check().unwrap();
+/// let start = for_widget(checked, Some(r#"{"externalId":"u-1"}"#), ShownBy::Button).unwrap();
+/// assert_eq!(start.shown_by, Some(ShownBy::Button));
+/// ```
+pub fn for_widget(
+    checked: Checked,
+    token_params: Option<&str>,
+    shown_by: ShownBy,
+) -> Result<StartOptions, FlowError> {
+    start_options(
+        checked,
+        Extras {
+            token_params: token_params.map_or(JsValue::UNDEFINED, JsValue::from_str),
+            shown_by: Some(shown_by),
+            ..Extras::default()
+        },
+    )
+}

@@ -35,11 +35,10 @@ use std::rc::Rc;
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
 
 use crate::browser::driver::{self, Report, ShownBy};
 use crate::browser::events;
-use crate::browser::options::{Extras, start_options};
+use crate::browser::options::for_widget;
 use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::{Connection, FlowError, Outcome};
@@ -190,19 +189,10 @@ pub fn ConnectButton(
             end_user_id: end_user.get_untracked(),
             ..Given::widget(&click_integration, &token_endpoint)
         };
-        let params = token_params
-            .get_untracked()
-            .map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text));
-        let options = given.check().and_then(|checked| {
-            start_options(
-                checked,
-                Extras {
-                    token_params: params,
-                    shown_by: Some(ShownBy::Button),
-                    ..Extras::default()
-                },
-            )
-        });
+        let params = token_params.get_untracked();
+        let options = given
+            .check()
+            .and_then(|checked| for_widget(checked, params.as_deref(), ShownBy::Button));
         let options = match options {
             Ok(options) => options,
             Err(err) => {

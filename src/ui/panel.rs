@@ -37,7 +37,7 @@ use super::data::{self, Connection, Integration};
 use crate::browser::driver::{self, FlowHandle, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
-use crate::browser::options::{Extras, start_options};
+use crate::browser::options::for_widget;
 use crate::browser::resume::{self, Shown};
 use crate::flow::{ErrorCode, Outcome, Progress};
 use crate::i18n::{Key, Lang, Value, error_text, fill, text, value_text};
@@ -414,19 +414,10 @@ pub fn ConnectionsPanel(
                 end_user_id: end_user_id.clone(),
                 ..Given::widget(&integration.name, &token_endpoint)
             };
-            let params = token_params
-                .get_untracked()
-                .map_or(JsValue::UNDEFINED, |text| JsValue::from_str(&text));
-            let options = given.check().and_then(|checked| {
-                start_options(
-                    checked,
-                    Extras {
-                        token_params: params,
-                        shown_by: Some(ShownBy::Panel),
-                        ..Extras::default()
-                    },
-                )
-            });
+            let params = token_params.get_untracked();
+            let options = given
+                .check()
+                .and_then(|checked| for_widget(checked, params.as_deref(), ShownBy::Panel));
             let options = match options {
                 Ok(options) => options,
                 Err(e) => {
