@@ -33,8 +33,8 @@ use crate::options::{Checked, Via, invalid, messages};
 /// ```
 #[derive(Default)]
 pub struct Extras {
-    /// Extra token request fields: an object, `undefined`, or (from an attribute or prop)
-    /// JSON text.
+    /// Extra token request fields: an object or `undefined` (widgets' JSON text goes
+    /// through [`token_params_text`] first, as [`for_widget`] does).
     pub token_params: JsValue,
     /// `getConnectUrl`, when [`Via::Callback`].
     pub get_connect_url: Option<Function>,
@@ -143,10 +143,7 @@ pub fn attribute_number(text: &str) -> f64 {
 /// assert_eq!(err.message, messages::SESSION_NEEDS_TOKEN);
 /// ```
 pub fn start_options(checked: Checked, extras: Extras) -> Result<StartOptions, FlowError> {
-    let params = match extras.token_params.as_string() {
-        Some(text) => token_params_text(Some(&text))?,
-        None => extras.token_params,
-    };
+    let params = extras.token_params;
     let source = match checked.via {
         Via::ConnectUrl(url) => {
             let mut target = target_from_url(&url, extras.token)?;
@@ -205,7 +202,7 @@ pub fn for_widget(
     start_options(
         checked,
         Extras {
-            token_params: token_params.map_or(JsValue::UNDEFINED, JsValue::from_str),
+            token_params: token_params_text(token_params)?,
             shown_by: Some(shown_by),
             ..Extras::default()
         },
