@@ -15,7 +15,7 @@
 //! assert!(state.busy());
 //! ```
 
-use crate::flow::{ErrorCode, FlowError, Outcome, Progress};
+use crate::flow::{ErrorCode, FlowError, Outcome, Progress, Report};
 
 /// What the button shows.
 ///
@@ -109,16 +109,14 @@ impl ButtonState {
     ///
     /// ```
     /// use weavz_connect::button::ButtonState;
-    /// use weavz_connect::browser::driver::Report;
+    /// use weavz_connect::flow::Report;
     /// use weavz_connect::flow::{Outcome, ErrorCode, FlowError, Progress};
     ///
     /// assert_eq!(ButtonState::after_report(&Report::Progress(Progress::PopupOpened)), Some(ButtonState::Waiting));
     /// let end = Outcome::Failed(FlowError::new(ErrorCode::UserCancelled, "closed"));
     /// assert_eq!(ButtonState::after_report(&Report::Finished(&end)), Some(ButtonState::Cancelled));
     /// ```
-    #[cfg(feature = "browser")]
-    pub fn after_report(report: &crate::browser::driver::Report<'_>) -> Option<ButtonState> {
-        use crate::browser::driver::Report;
+    pub fn after_report(report: &Report<'_>) -> Option<ButtonState> {
         match report {
             Report::Progress(p) => ButtonState::after_progress(*p),
             // The session kept saying "open": the success message was not taken.

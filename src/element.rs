@@ -31,13 +31,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, EventTarget, HtmlElement, ShadowRootInit, ShadowRootMode, Window};
 
-use crate::browser::driver::{self, FlowHandle, Mode, Observer, Report, Source, StartOptions};
+use crate::browser::driver::{self, FlowHandle, Observer, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
-use crate::browser::resume::{self, Resumed};
+use crate::browser::options::{attribute_number, for_widget, token_params_text};
+use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::FlowError;
-use crate::js::{DEFAULT_CLOSE_GRACE_MS, check_close_grace, check_timeout, token_body};
+use crate::options::{Checked, Given};
 
 /// The element's tag name.
 ///
@@ -201,83 +202,36 @@ fn unmount(id: u32) {
     }
 }
 
-/// What the attributes say, checked at mount.
+/// What the attributes say, checked at mount (by [`crate::options`], as for every surface).
 struct Config {
     integration: String,
-    token_endpoint: String,
-    session_endpoint: Option<String>,
+    checked: Checked,
     token_params: Option<String>,
-    close_grace_ms: f64,
-    timeout_ms: Option<f64>,
-    mode: Mode,
-    end_user: Option<String>,
 }
 
 impl Config {
-    fn read(host: &Element) -> Result<Config, String> {
-        let (Some(integration), Some(token_endpoint)) =
-            (attr(host, "integration"), attr(host, "token-endpoint"))
-        else {
-            return Err("the integration and token-endpoint attributes are required.".into());
+    fn read(host: &Element) -> Result<Config, FlowError> {
+        let number = |name: &str| attr(host, name).map(|v| attribute_number(&v));
+        let given = Given {
+            session_endpoint: attr(host, "session-endpoint"),
+            mode: attr(host, "mode"),
+            close_grace_ms: number("close-grace-ms"),
+            timeout_ms: number("timeout-ms"),
+            end_user_id: attr(host, "end-user"),
+            ..Given::widget(
+                &attr(host, "integration").unwrap_or_default(),
+                &attr(host, "token-endpoint").unwrap_or_default(),
+            )
         };
-        let number = |name: &str, check: fn(f64) -> Result<f64, FlowError>| {
-            attr(host, name)
-                // Decimal only (`1500`, `1.5e3`), read by JavaScript's unary `+`: Rust's float
-                // parser would cost ~18 KB. (`+` alone would also take `0x10` and the like.)
-                .map(|v| {
-                    let v = v.trim();
-                    let decimal = v.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
-                    decimal
-                        .then(|| JsValue::from_str(v).unchecked_into_f64())
-                        .and_then(|ms| check(ms).ok())
-                })
-                .map(|ms| {
-                    ms.ok_or_else(|| format!("{name} must be a number of milliseconds (see the README)."))
-                })
-                .transpose()
-        };
-        let close_grace_ms = number("close-grace-ms", check_close_grace)?.unwrap_or(DEFAULT_CLOSE_GRACE_MS);
-        let timeout_ms = number("timeout-ms", check_timeout)?;
-        let session_endpoint = attr(host, "session-endpoint");
-        let mode = match attr(host, "mode").as_deref().map(Mode::parse) {
-            None => Mode::Popup,
-            Some(Some(m)) => m,
-            Some(None) => return Err("mode must be popup, redirect or auto.".into()),
-        };
-        if mode == Mode::Redirect && session_endpoint.is_none() {
-            return Err(
-                "mode=\"redirect\" needs session-endpoint: the page that comes back confirms the result."
-                    .into(),
-            );
-        }
+        let checked = given.check()?;
+        let token_params = attr(host, "token-params");
+        // Checked now, so a bad one is an error at mount, not at the first click.
+        token_params_text(token_params.as_deref())?;
         Ok(Config {
-            integration,
-            token_endpoint,
-            session_endpoint,
-            token_params: attr(host, "token-params"),
-            close_grace_ms,
-            timeout_ms,
-            mode,
-            end_user: attr(host, "end-user"),
+            integration: checked.integration.clone().unwrap_or_default(),
+            checked,
+            token_params,
         })
-    }
-}
-
-/// The flow a button shows. Dropped with the button (it was removed, or re-rendered): a
-/// flow it started is aborted; a resumed flow belongs to the page and goes on.
-struct Shown {
-    handle: FlowHandle,
-    resumed: Option<(Rc<Resumed>, u32)>,
-}
-
-impl Drop for Shown {
-    fn drop(&mut self) {
-        match &self.resumed {
-            None => self.handle.abort(),
-            // A flow resumed after a redirect goes on (its events still reach `window`),
-            // and a new button may show it.
-            Some((r, subscription)) => r.release(*subscription),
-        }
     }
 }
 
@@ -306,7 +260,7 @@ fn mount(host: HtmlElement) -> u32 {
     };
     let config = match Config::read(&host) {
         Ok(c) => c,
-        Err(problem) => return show_config_error(TAG, id, container, &problem),
+        Err(problem) => return show_config_error(TAG, id, container, &problem.message),
     };
     match Button::build(host, config, &container) {
         Some(button) => remember(id, Box::new(button), container),
@@ -382,23 +336,22 @@ impl Button {
         let host: &EventTarget = self.host.as_ref();
         let Some(r) = resume::resume(&window).into_iter().find(|r| {
             r.integration.as_deref() == Some(self.config.integration.as_str())
-                && r.shown_by.as_deref() != Some("panel")
+                && r.shown_by != Some(ShownBy::Panel)
                 && r.claim(host)
         }) else {
             return;
         };
-        let Some(handle) = r.handle().cloned() else { return };
+        if r.handle().is_none() {
+            return;
+        }
         // Its events are dispatched by the resumed flow itself (on this element).
         let subscription = r.subscribe(observer(Rc::downgrade(this), None));
-        let old = self.flow.borrow_mut().replace(Shown {
-            handle,
-            resumed: Some((r, subscription)),
-        });
+        let old = std::mem::replace(&mut *self.flow.borrow_mut(), Shown::resumed(r, subscription));
         drop(old);
     }
 
     fn handle(&self) -> Option<FlowHandle> {
-        self.flow.borrow().as_ref().map(|s| s.handle.clone())
+        self.flow.borrow().as_ref().map(|s| s.handle().clone())
     }
 
     fn set_state(&self, state: ButtonState) {
@@ -480,10 +433,7 @@ impl Button {
             Ok(handle) => {
                 // The flow may have ended already (a blocked popup); its guard goes here
                 // either way. The old one is dropped outside the borrow.
-                let old = self.flow.borrow_mut().replace(Shown {
-                    handle,
-                    resumed: None,
-                });
+                let old = self.flow.borrow_mut().replace(Shown::started(handle));
                 drop(old);
             }
             Err(err) => self.fail(err),
@@ -492,35 +442,12 @@ impl Button {
 
     fn start(self: &Rc<Self>, window: &Window) -> Result<FlowHandle, FlowError> {
         let c = &self.config;
-        let params = match &c.token_params {
-            Some(text) => {
-                js_sys::JSON::parse(text).map_err(|_| driver::invalid("token-params is not valid JSON."))?
-            }
-            None => JsValue::UNDEFINED,
-        };
-        let body = token_body(Some(&c.integration), c.end_user.as_deref(), &params)?;
+        let options = for_widget(c.checked.clone(), c.token_params.as_deref(), ShownBy::Button)?;
         self.set_state(ButtonState::Waiting);
         // The observer only holds a weak reference: the element owns the flow, not the
         // other way round.
         let observer = observer(Rc::downgrade(self), Some(self.host.clone().into()));
-        Ok(driver::start(
-            window,
-            StartOptions {
-                source: Source::TokenEndpoint {
-                    url: c.token_endpoint.clone(),
-                    body,
-                },
-                session_endpoint: c.session_endpoint.clone(),
-                close_grace_ms: c.close_grace_ms,
-                timeout_ms: c.timeout_ms,
-                signal: None,
-                mode: c.mode,
-                integration: Some(c.integration.clone()),
-                end_user_id: c.end_user.clone(),
-                shown_by: Some("button".into()),
-            },
-            observer,
-        ))
+        Ok(driver::start(window, options, observer))
     }
 
     fn on_cancel(self: &Rc<Self>) {

@@ -372,6 +372,26 @@ pub struct FlowError {
     pub retryable: bool,
 }
 
+/// `code: message`, e.g. `timeout: Connecting took too long. Try again.`
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::{ErrorCode, FlowError};
+///
+/// fn start() -> Result<(), Box<dyn std::error::Error>> {
+///     Err(FlowError::new(ErrorCode::Timeout, "Connecting took too long."))?
+/// }
+/// assert_eq!(start().unwrap_err().to_string(), "timeout: Connecting took too long.");
+/// ```
+impl std::fmt::Display for FlowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for FlowError {}
+
 impl FlowError {
     /// An error with the code's default retryability.
     ///
@@ -765,6 +785,33 @@ pub enum Effect {
     /// The flow stops without an outcome of its own: another page of this tab reported it
     /// ([`Progress::HandledElsewhere`]). Unregister everything.
     Release,
+}
+
+/// What a flow tells its owner.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::flow::Report;
+/// use weavz_connect::flow::{Outcome, Progress};
+///
+/// fn describe(report: &Report<'_>) -> String {
+///     match report {
+///         Report::Progress(p) => p.as_str().to_owned(),
+///         Report::Debug(note) => format!("ignored: {}", note.as_str()),
+///         Report::Finished(Outcome::Connected(c)) => format!("connected {}", c.connection_id),
+///         Report::Finished(Outcome::Failed(e)) => format!("failed: {}", e.code.as_str()),
+///     }
+/// }
+/// assert_eq!(describe(&Report::Progress(Progress::Confirming)), "confirming");
+/// ```
+pub enum Report<'a> {
+    /// A step of the progress stream.
+    Progress(Progress),
+    /// Something ignored, for the debug stream.
+    Debug(&'a Note),
+    /// The end; exactly once.
+    Finished(&'a Outcome),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

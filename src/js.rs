@@ -36,24 +36,14 @@ use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use crate::browser::driver::{self, Mode, Report, Source, StartOptions};
+use crate::browser::driver::{self, Report, StartOptions};
 use crate::browser::events::{self, CONNECT_ERROR, CONNECT_EVENT};
-use crate::browser::http::target_from_url;
+use crate::browser::options::{Extras, start_options};
 use crate::browser::resume;
 use crate::flow::{FlowError, Outcome};
+use crate::options::{Given, invalid, messages};
 
-/// Default grace period after the popup closes, in milliseconds.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::flow::FlowConfig;
-/// use weavz_connect::js::DEFAULT_CLOSE_GRACE_MS;
-///
-/// // `open()` without `closeGraceMs` waits as long as a flow does by default.
-/// assert_eq!(DEFAULT_CLOSE_GRACE_MS, FlowConfig::default().close_grace_ms);
-/// ```
-pub const DEFAULT_CLOSE_GRACE_MS: f64 = 3000.0;
+pub use crate::options::DEFAULT_CLOSE_GRACE_MS;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -70,8 +60,8 @@ fn string_option(obj: &JsValue, key: &str) -> Result<Option<String>, FlowError> 
     }
     match v.as_string() {
         Some(s) if !s.trim().is_empty() => Ok(Some(s)),
-        Some(_) => Err(driver::invalid(format!("{key} must not be empty."))),
-        None => Err(driver::invalid(format!("{key} must be a string."))),
+        Some(_) => Err(invalid(format!("{key} must not be empty."))),
+        None => Err(invalid(format!("{key} must be a string."))),
     }
 }
 
@@ -82,52 +72,7 @@ fn number_option(obj: &JsValue, key: &str) -> Result<Option<f64>, FlowError> {
     }
     v.as_f64()
         .map(Some)
-        .ok_or_else(|| driver::invalid(format!("{key} must be a number of milliseconds.")))
-}
-
-/// The grace period after the popup closes: 0 to 60 000 ms (`closeGraceMs`, `close-grace-ms`).
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::flow::ErrorCode;
-/// use weavz_connect::js::check_close_grace;
-///
-/// assert_eq!(check_close_grace(0.0), Ok(0.0));
-/// assert_eq!(check_close_grace(60_000.0), Ok(60_000.0));
-/// assert_eq!(check_close_grace(-1.0).unwrap_err().code, ErrorCode::InvalidOptions);
-/// assert!(check_close_grace(f64::NAN).is_err());
-/// ```
-pub fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
-    if ms.is_finite() && (0.0..=60_000.0).contains(&ms) {
-        Ok(ms)
-    } else {
-        Err(driver::invalid(
-            "closeGraceMs / close-grace-ms must be a number from 0 to 60000.",
-        ))
-    }
-}
-
-/// The total deadline: more than 0, at most a day (`timeoutMs`, `timeout-ms`).
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::js::check_timeout;
-///
-/// assert_eq!(check_timeout(120_000.0), Ok(120_000.0));
-/// assert!(check_timeout(0.0).is_err());
-/// assert!(check_timeout(2.0 * 86_400_000.0).is_err());
-/// assert!(check_timeout(f64::INFINITY).is_err());
-/// ```
-pub fn check_timeout(ms: f64) -> Result<f64, FlowError> {
-    if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 {
-        Ok(ms)
-    } else {
-        Err(driver::invalid(
-            "timeoutMs / timeout-ms must be a number of milliseconds, at most one day.",
-        ))
-    }
+        .ok_or_else(|| invalid(format!("{key} must be a number of milliseconds.")))
 }
 
 /// Parsed `open()` options.
@@ -178,62 +123,38 @@ pub struct Options {
 /// ```
 pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     if !options.is_object() {
-        return Err(driver::invalid(
+        return Err(invalid(
             "open() takes an options object with connectUrl, tokenEndpoint or getConnectUrl.",
         ));
     }
-    let connect_url = string_option(options, "connectUrl")?;
-    let token_endpoint = string_option(options, "tokenEndpoint")?;
     let get_connect_url = get(options, "getConnectUrl");
-    let callback = if is_set(&get_connect_url) {
+    let get_connect_url = if is_set(&get_connect_url) {
         Some(
             get_connect_url
                 .dyn_into::<Function>()
-                .map_err(|_| driver::invalid("getConnectUrl must be a function."))?,
+                .map_err(|_| invalid("getConnectUrl must be a function."))?,
         )
     } else {
         None
     };
-    let given = [
-        connect_url.is_some(),
-        token_endpoint.is_some(),
-        callback.is_some(),
-    ];
-    if given.iter().filter(|g| **g).count() != 1 {
-        return Err(driver::invalid(
-            "Give exactly one of connectUrl, tokenEndpoint or getConnectUrl.",
-        ));
-    }
-    let integration = string_option(options, "integration")?;
-    let end_user_id = string_option(options, "endUserId")?;
+    let given = Given {
+        integration: string_option(options, "integration")?,
+        integration_required: false,
+        connect_url: string_option(options, "connectUrl")?,
+        token_endpoint: string_option(options, "tokenEndpoint")?,
+        get_connect_url: get_connect_url.is_some(),
+        session_endpoint: string_option(options, "sessionEndpoint")?,
+        mode: string_option(options, "mode")?,
+        close_grace_ms: number_option(options, "closeGraceMs")?,
+        timeout_ms: number_option(options, "timeoutMs")?,
+        end_user_id: string_option(options, "endUserId")?,
+    };
     let token = string_option(options, "token")?;
-    let session_endpoint = string_option(options, "sessionEndpoint")?;
-    let mode = match string_option(options, "mode")? {
-        None => Mode::Popup,
-        Some(text) => Mode::parse(&text).ok_or_else(|| {
-            driver::invalid(format!(
-                "mode must be \"popup\", \"redirect\" or \"auto\", not \"{text}\"."
-            ))
-        })?,
-    };
-    if mode == Mode::Redirect && session_endpoint.is_none() {
-        return Err(driver::invalid(
-            "mode \"redirect\" needs a sessionEndpoint: the page that comes back confirms the \
-             result through the session.",
-        ));
-    }
-    let close_grace_ms = match number_option(options, "closeGraceMs")? {
-        Some(ms) => check_close_grace(ms)?,
-        None => DEFAULT_CLOSE_GRACE_MS,
-    };
-    let timeout_ms = number_option(options, "timeoutMs")?
-        .map(check_timeout)
-        .transpose()?;
     let expires_at = match string_option(options, "expiresAt")? {
         Some(at) => {
             let ms = js_sys::Date::parse(&at);
             if !ms.is_finite() {
-                return Err(driver::invalid("expiresAt must be an ISO-8601 date."));
+                return Err(invalid("expiresAt must be an ISO-8601 date."));
             }
             Some(ms)
         }
@@ -244,7 +165,7 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
         Some(
             on_event
                 .dyn_into::<Function>()
-                .map_err(|_| driver::invalid("onEvent must be a function."))?,
+                .map_err(|_| invalid("onEvent must be a function."))?,
         )
     } else {
         None
@@ -254,87 +175,31 @@ pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
         Some(
             signal
                 .dyn_into::<AbortSignal>()
-                .map_err(|_| driver::invalid("signal must be an AbortSignal."))?,
+                .map_err(|_| invalid("signal must be an AbortSignal."))?,
         )
     } else {
         None
     };
-
-    let source = if let Some(url) = connect_url {
-        let mut target = target_from_url(&url, token)?;
-        target.expires_at = expires_at;
-        if session_endpoint.is_some() && target.token.is_none() {
-            return Err(driver::invalid(
-                "sessionEndpoint needs the connect token: pass `token`, or a connectUrl with ?token=.",
-            ));
-        }
-        Source::Ready(target)
-    } else if let Some(url) = token_endpoint {
-        Source::TokenEndpoint {
-            url,
-            body: token_body(
-                integration.as_deref(),
-                end_user_id.as_deref(),
-                &get(options, "tokenParams"),
-            )?,
-        }
-    } else {
-        Source::Callback(callback.ok_or_else(|| driver::invalid("getConnectUrl is missing."))?)
-    };
-    Ok(Options {
-        start: StartOptions {
-            source,
-            session_endpoint,
-            close_grace_ms,
-            timeout_ms,
+    let token_params = get(options, "tokenParams");
+    if token_params.is_string() {
+        // JSON text is for attributes and props; the JS API takes the object itself.
+        return Err(invalid(messages::TOKEN_PARAMS));
+    }
+    let start = start_options(
+        given.check()?,
+        Extras {
+            token_params,
+            get_connect_url,
+            token,
+            expires_at,
             signal,
-            mode,
-            integration,
-            end_user_id,
             shown_by: None,
         },
-        on_event,
-    })
+    )?;
+    Ok(Options { start, on_event })
 }
 
-/// The token endpoint's JSON body: `tokenParams` (copied, never mutated) plus
-/// `integrationName` and `endUserId` (the end user's external id, for an end-user portal
-/// token endpoint).
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::js::token_body;
-///
-/// let params = js_sys::JSON::parse(r#"{"externalId":"user-42"}"#).unwrap();
-/// let body = token_body(Some("slack"), None, &params).unwrap();
-/// assert_eq!(body, r#"{"externalId":"user-42","integrationName":"slack"}"#);
-/// // Without params: only what is known.
-/// let body = token_body(Some("slack"), Some("eu-1"), &wasm_bindgen::JsValue::UNDEFINED).unwrap();
-/// assert_eq!(body, r#"{"integrationName":"slack","endUserId":"eu-1"}"#);
-/// ```
-pub fn token_body(
-    integration: Option<&str>,
-    end_user_id: Option<&str>,
-    params: &JsValue,
-) -> Result<String, FlowError> {
-    let body = Object::new();
-    if is_set(params) {
-        if !params.is_object() {
-            return Err(driver::invalid("tokenParams must be an object."));
-        }
-        Object::assign(&body, params.unchecked_ref());
-    }
-    if let Some(name) = integration {
-        let _ = Reflect::set(&body, &"integrationName".into(), &name.into());
-    }
-    if let Some(user) = end_user_id {
-        let _ = Reflect::set(&body, &"endUserId".into(), &user.into());
-    }
-    js_sys::JSON::stringify(&body)
-        .map(String::from)
-        .map_err(|_| driver::invalid("tokenParams must be serialisable as JSON."))
-}
+pub use crate::browser::options::token_body;
 
 /// Opens the connect popup. Call it synchronously inside a click handler.
 ///
@@ -366,7 +231,7 @@ pub fn token_body(
 #[wasm_bindgen(js_name = open)]
 pub fn open(options: JsValue) -> Promise {
     let Some(window) = web_sys::window() else {
-        let err = driver::invalid("WeavzConnect.open needs a browser window.");
+        let err = invalid("WeavzConnect.open needs a browser window.");
         return Promise::reject(&events::error_value(&err));
     };
     let parsed = match parse_options(&options) {

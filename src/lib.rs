@@ -9,6 +9,7 @@
 //!
 //! - [`protocol`]: wire types (shared with the local sandbox, `weavz-sandbox`);
 //! - [`flow`]: the connect flow as a pure state machine, no browser needed;
+//! - [`options`]: every surface's options, checked in one place (pure);
 //! - [`button`]: what a connect button shows in each state (pure, shared by both buttons);
 //! - [`i18n`]: the panel's texts in English, German and Spanish;
 //! - `browser` (feature `browser`): web-sys adapters that run a flow in a page;
@@ -25,11 +26,11 @@
 //! |---|---|---|
 //! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
 //! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
-//! | `element` | the `<weavz-connect>` element (plain web-sys) | `js` |
+//! | `element` | the `<weavz-connect>` element (plain web-sys) | `browser` |
 //! | `ui` | the Leptos `ConnectButton` (and `element`, so `install()` defines `<weavz-connect>`) | `element`, Leptos 0.8 (CSR) |
 //! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui` |
 //!
-//! With `default-features = false` only [`flow`], [`button`], [`i18n`] and [`protocol`] remain: no browser and no
+//! With `default-features = false` only [`flow`], [`options`], [`button`], [`i18n`] and [`protocol`] remain: no browser and no
 //! WebAssembly needed (the sandbox uses them so). In a Leptos app:
 //!
 //! ```toml
@@ -60,6 +61,7 @@ pub mod flow;
 pub mod i18n;
 #[cfg(feature = "js")]
 pub mod js;
+pub mod options;
 pub mod protocol;
 #[cfg(feature = "ui")]
 pub mod ui;

@@ -369,7 +369,7 @@ fn redirect_records_survive_in_session_storage_and_return_urls_carry_the_flow() 
         expires_at: Some(1.0e13),
         session_endpoint: "/api/connect-session".into(),
         integration: Some("slack".into()),
-        shown_by: Some("button".into()),
+        shown_by: Some(weavz_connect::browser::ShownBy::Button),
         hash: Some("#settings".into()),
         created: 5.0,
         deadline: None,

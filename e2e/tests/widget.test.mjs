@@ -1412,39 +1412,71 @@ for (const browserName of browsers()) {
       await done(page);
     });
 
-    it('a misconfigured element says what is wrong instead of rendering a dead button', async () => {
+    it('the same bad option gives the same error on every surface (JS API, <weavz-connect>, <weavz-connections>)', async () => {
       const page = await demoPage();
       const messages = [];
       page.on('console', (m) => m.type() === 'error' && messages.push(m.text()));
-      const read = (attrs) =>
-        page.evaluate((a) => {
-          const el = document.createElement('weavz-connect');
-          for (const [k, v] of Object.entries(a)) el.setAttribute(k, v);
-          document.body.appendChild(el);
-          const alert = el.shadowRoot.querySelector('[role=alert]');
-          return { alert: alert && alert.textContent, button: el.shadowRoot.querySelector('button') !== null };
-        }, attrs);
-      assert.deepEqual(await read({ integration: 'slack' }), {
-        alert: 'weavz-connect: the integration and token-endpoint attributes are required.',
-        button: false,
-      });
-      const base = { integration: 'slack', 'token-endpoint': '/api/connect-token' };
-      assert.deepEqual(await read({ ...base, 'close-grace-ms': 'soon' }), {
-        alert: 'weavz-connect: close-grace-ms must be a number of milliseconds (see the README).',
-        button: false,
-      });
-      assert.deepEqual(await read({ ...base, 'timeout-ms': '-5' }), {
-        alert: 'weavz-connect: timeout-ms must be a number of milliseconds (see the README).',
-        button: false,
-      });
-      // Decimal numbers only: JavaScript would read 0x10 as 16.
-      assert.deepEqual(await read({ ...base, 'close-grace-ms': '0x10' }), {
-        alert: 'weavz-connect: close-grace-ms must be a number of milliseconds (see the README).',
-        button: false,
-      });
-      assert.equal((await read({ ...base, 'timeout-ms': '60000' })).button, true);
-      assert.equal((await read({ ...base, 'close-grace-ms': ' 1.5e3 ' })).button, true);
-      assert.equal(messages.filter((m) => m.startsWith('weavz-connect:')).length, 4);
+      /** The error each surface gives for these options (null: it accepted them). */
+      const viaApi = (options) =>
+        page.evaluate((o) => {
+          if (o.closeGraceMs === 'NaN') o.closeGraceMs = Number.NaN;
+          return WeavzConnect.open(o).then(
+            () => null,
+            (e) => `${e.code}: ${e.message}`,
+          );
+        }, options);
+      const viaElement = (tag, attrs) =>
+        page.evaluate(
+          (t, a) => {
+            const el = document.createElement(t);
+            for (const [k, v] of Object.entries(a)) el.setAttribute(k, v);
+            document.body.appendChild(el);
+            const alert = el.shadowRoot.querySelector('[role=alert]');
+            const text = alert && alert.textContent;
+            el.remove();
+            const prefix = `${t}: `;
+            return text && text.startsWith(prefix) ? `invalid_options: ${text.slice(prefix.length)}` : text;
+          },
+          tag,
+          attrs,
+        );
+      const endpoints = {
+        'token-endpoint': '/api/connect-token',
+        'integrations-endpoint': '/api/integrations',
+        'connections-endpoint': '/api/connections',
+      };
+      const element = { integration: 'slack', 'token-endpoint': '/api/connect-token' };
+      const api = { integration: 'slack', tokenEndpoint: '/api/connect-token' };
+      // [mistake, JS API options, <weavz-connect> attributes, <weavz-connections> attributes]
+      const table = [
+        ['no source', { integration: 'slack' }, { integration: 'slack' }, null],
+        ['no integration', null, { 'token-endpoint': '/api/connect-token' }, null],
+        ['unknown mode', { ...api, mode: 'tab' }, { ...element, mode: 'tab' }, { ...endpoints, mode: 'tab' }],
+        ['redirect without a session endpoint', { ...api, mode: 'redirect' }, { ...element, mode: 'redirect' }, { ...endpoints, mode: 'redirect' }],
+        ['negative grace period', { ...api, closeGraceMs: -1 }, { ...element, 'close-grace-ms': '-1' }, null],
+        ['grace period not a number', { ...api, closeGraceMs: 'NaN' }, { ...element, 'close-grace-ms': 'soon' }, null],
+        ['hexadecimal grace period', null, { ...element, 'close-grace-ms': '0x10' }, null],
+        ['zero deadline', { ...api, timeoutMs: 0 }, { ...element, 'timeout-ms': '0' }, null],
+        ['token params not an object', { ...api, tokenParams: [1] }, { ...element, 'token-params': '[1]' }, { ...endpoints, 'token-params': '[1]' }],
+        ['token params not JSON', null, { ...element, 'token-params': '{oops' }, { ...endpoints, 'token-params': '{oops' }],
+      ];
+      let cases = 0;
+      for (const [mistake, options, attrs, panelAttrs] of table) {
+        const errors = [];
+        if (options) errors.push(['JS API', await viaApi(options)]);
+        errors.push(['<weavz-connect>', await viaElement('weavz-connect', attrs)]);
+        if (panelAttrs) errors.push(['<weavz-connections>', await viaElement('weavz-connections', panelAttrs)]);
+        cases += errors.length;
+        for (const [surface, error] of errors) {
+          assert.match(error ?? 'accepted', /^invalid_options: ./, `${mistake} on ${surface}: ${error}`);
+        }
+        assert.equal(new Set(errors.map(([, e]) => e)).size, 1, `${mistake}: ${JSON.stringify(errors)}`);
+      }
+      assert.equal(cases, 21, 'surface x mistake cases');
+      // Good options still render a button.
+      assert.equal(await viaElement('weavz-connect', { ...element, 'timeout-ms': '60000', 'close-grace-ms': ' 1.5e3 ' }), null);
+      // Each misconfigured element also said so in the console.
+      assert.equal(messages.filter((m) => /^weavz-connect(ions)?: /.test(m)).length, 14);
       await done(page);
     });
 

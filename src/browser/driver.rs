@@ -41,7 +41,7 @@ use super::message::read_raw;
 use super::popup::Popup;
 use super::redirect::{self, Pending};
 use super::timer::Interval;
-use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Note, Outcome, Progress, Target};
+use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Target};
 use crate::protocol::{ResultOutcome, parse_result};
 
 /// How often the popup and the deadlines are checked, in milliseconds.
@@ -117,45 +117,54 @@ pub enum Source {
     Callback(js_sys::Function),
 }
 
-/// How the connect page is shown.
+pub use crate::options::Mode;
+
+/// Which kind of widget shows a flow: after a redirect, the same kind shows it again.
 ///
 /// # Examples
 ///
 /// ```
-/// use weavz_connect::browser::driver::Mode;
+/// use weavz_connect::browser::driver::ShownBy;
 ///
-/// assert_eq!(Mode::default(), Mode::Popup);
-/// assert_eq!(Mode::parse("auto"), Some(Mode::Auto));
+/// assert_eq!(ShownBy::parse(ShownBy::Panel.as_str()), Some(ShownBy::Panel));
+/// assert_eq!(ShownBy::parse("toast"), None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// In a popup window (the default).
-    #[default]
-    Popup,
-    /// The page itself goes to the connect page and comes back; needs a session endpoint.
-    Redirect,
-    /// A popup, except on small touch screens or when the browser blocks it: then a
-    /// redirect (when a session endpoint is configured; popup only otherwise).
-    Auto,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShownBy {
+    /// A connect button (`<weavz-connect>`, `ConnectButton`).
+    Button,
+    /// The connections panel.
+    Panel,
 }
 
-impl Mode {
-    /// From the option's text: `popup`, `redirect` or `auto`.
+impl ShownBy {
+    /// The name saved with a redirect-mode flow.
     ///
     /// # Examples
     ///
     /// ```
-    /// use weavz_connect::browser::driver::Mode;
-    ///
-    /// assert_eq!(Mode::parse("popup"), Some(Mode::Popup));
-    /// assert_eq!(Mode::parse("redirect"), Some(Mode::Redirect));
-    /// assert_eq!(Mode::parse("Popup"), None);
+    /// assert_eq!(weavz_connect::browser::driver::ShownBy::Button.as_str(), "button");
     /// ```
-    pub fn parse(text: &str) -> Option<Mode> {
-        match text {
-            "popup" => Some(Mode::Popup),
-            "redirect" => Some(Mode::Redirect),
-            "auto" => Some(Mode::Auto),
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShownBy::Button => "button",
+            ShownBy::Panel => "panel",
+        }
+    }
+
+    /// From a saved name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::browser::driver::ShownBy;
+    ///
+    /// assert_eq!(ShownBy::parse("button"), Some(ShownBy::Button));
+    /// ```
+    pub fn parse(name: &str) -> Option<ShownBy> {
+        match name {
+            "button" => Some(ShownBy::Button),
+            "panel" => Some(ShownBy::Panel),
             _ => None,
         }
     }
@@ -206,37 +215,44 @@ pub struct StartOptions {
     /// The end user's external id, when the flow is for one (an end-user portal): it is
     /// reported with the connection when the result message does not carry it.
     pub end_user_id: Option<String>,
-    /// Which kind of widget started the flow (`"button"`, `"panel"`; `None` for the JS
-    /// API): after a redirect, the same kind shows it again.
-    pub shown_by: Option<String>,
+    /// Which kind of widget started the flow (`None` for the JS API): after a redirect,
+    /// the same kind shows it again.
+    pub shown_by: Option<ShownBy>,
 }
 
-/// What a flow tells its owner.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::browser::driver::Report;
-/// use weavz_connect::flow::{Outcome, Progress};
-///
-/// fn describe(report: &Report<'_>) -> String {
-///     match report {
-///         Report::Progress(p) => p.as_str().to_owned(),
-///         Report::Debug(note) => format!("ignored: {}", note.as_str()),
-///         Report::Finished(Outcome::Connected(c)) => format!("connected {}", c.connection_id),
-///         Report::Finished(Outcome::Failed(e)) => format!("failed: {}", e.code.as_str()),
-///     }
-/// }
-/// assert_eq!(describe(&Report::Progress(Progress::Confirming)), "confirming");
-/// ```
-pub enum Report<'a> {
-    /// A step of the progress stream.
-    Progress(Progress),
-    /// Something ignored, for the debug stream.
-    Debug(&'a Note),
-    /// The end; exactly once.
-    Finished(&'a Outcome),
+impl StartOptions {
+    /// Options with the defaults: no session endpoint, the default grace period, no
+    /// deadline, popup mode, no integration, end user or widget.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use weavz_connect::browser::driver::{Mode, Source, StartOptions};
+    /// use weavz_connect::flow::Target;
+    ///
+    /// let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+    /// let options = StartOptions {
+    ///     session_endpoint: Some("/api/connect-session".into()),
+    ///     ..StartOptions::new(Source::Ready(target))
+    /// };
+    /// assert_eq!(options.mode, Mode::Popup);
+    /// ```
+    pub fn new(source: Source) -> StartOptions {
+        StartOptions {
+            source,
+            session_endpoint: None,
+            close_grace_ms: crate::options::DEFAULT_CLOSE_GRACE_MS,
+            timeout_ms: None,
+            signal: None,
+            mode: Mode::Popup,
+            integration: None,
+            end_user_id: None,
+            shown_by: None,
+        }
+    }
 }
+
+pub use crate::flow::Report;
 
 /// Receives a flow's reports: `(flow id, report)`.
 ///
@@ -289,7 +305,7 @@ struct Inner {
     /// The end user the flow is for, if given.
     end_user_id: Option<String>,
     /// See [`StartOptions::shown_by`].
-    shown_by: Option<String>,
+    shown_by: Option<ShownBy>,
     /// The poll in flight: its number and the controller that aborts it.
     poll: Option<(u32, web_sys::AbortController)>,
     /// Number of the latest poll sent; answers to older ones are dropped.
@@ -810,7 +826,9 @@ pub fn resume_pending(
         redirect::remove(window, &pending.id);
         feed(
             &inner,
-            Input::TargetFailed(invalid("The saved connect flow has an unusable connect URL.")),
+            Input::TargetFailed(crate::options::invalid(
+                "The saved connect flow has an unusable connect URL.",
+            )),
         );
         return handle;
     };
@@ -1126,7 +1144,8 @@ fn abort_poll(rc: &Rc<RefCell<Inner>>) {
 
 /// Redirect mode: saves the flow, then sends the page to the connect page.
 fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> {
-    let window = web_sys::window().ok_or_else(|| invalid("Redirect mode needs a browser window."))?;
+    let window =
+        web_sys::window().ok_or_else(|| crate::options::invalid("Redirect mode needs a browser window."))?;
     let pending = {
         let i = rc.borrow();
         Pending {
@@ -1135,14 +1154,14 @@ fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> 
             token: target
                 .token
                 .clone()
-                .ok_or_else(|| invalid("Redirect mode needs the connect token."))?,
+                .ok_or_else(|| crate::options::invalid("Redirect mode needs the connect token."))?,
             expires_at: target.expires_at,
             session_endpoint: i
                 .session_endpoint
                 .clone()
-                .ok_or_else(|| invalid("Redirect mode needs a sessionEndpoint."))?,
+                .ok_or_else(|| crate::options::invalid("Redirect mode needs a sessionEndpoint."))?,
             integration: i.integration.clone(),
-            shown_by: i.shown_by.clone(),
+            shown_by: i.shown_by,
             hash: redirect::current_hash(&window),
             created: now(),
             deadline: i.deadline,
@@ -1174,20 +1193,4 @@ fn leave_for(rc: &Rc<RefCell<Inner>>, target: &Target) -> Result<(), FlowError> 
     let _ = window
         .set_timeout_with_callback_and_timeout_and_arguments_0(stayed.unchecked_ref(), LEAVE_TIMEOUT_MS);
     Ok(())
-}
-
-/// An error for options that cannot start a flow.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::browser::driver::invalid;
-/// use weavz_connect::flow::ErrorCode;
-///
-/// let err = invalid("timeoutMs must be a number.");
-/// assert_eq!(err.code, ErrorCode::InvalidOptions);
-/// assert!(!err.retryable);
-/// ```
-pub fn invalid(message: impl Into<String>) -> FlowError {
-    FlowError::new(ErrorCode::InvalidOptions, message)
 }

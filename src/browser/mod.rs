@@ -28,9 +28,10 @@ pub mod events;
 pub mod http;
 pub mod listener;
 pub mod message;
+pub mod options;
 pub mod popup;
 pub mod redirect;
 pub mod resume;
 pub mod timer;
 
-pub use driver::{FlowHandle, Mode, Observer, Report, Source, StartOptions, active_flows, start};
+pub use driver::{FlowHandle, Mode, Observer, Report, ShownBy, Source, StartOptions, active_flows, start};

@@ -83,7 +83,7 @@ pub const DEFAULT_PENDING_MS: Millis = 60.0 * 60.0 * 1000.0;
 ///     expires_at: None,
 ///     session_endpoint: "/api/connect-session".into(),
 ///     integration: Some("slack".into()),
-///     shown_by: Some("button".into()),
+///     shown_by: Some(weavz_connect::browser::driver::ShownBy::Button),
 ///     hash: redirect::current_hash(&window),
 ///     created: js_sys::Date::now(),
 ///     deadline: None,
@@ -106,7 +106,7 @@ pub struct Pending {
     /// The integration, when the flow knew it (the element that shows it is chosen by it).
     pub integration: Option<String>,
     /// The kind of widget that started it (`button`, `panel`), which shows it again.
-    pub shown_by: Option<String>,
+    pub shown_by: Option<crate::browser::driver::ShownBy>,
     /// The page's fragment when it left (`#…`), restored on return.
     pub hash: Option<String>,
     /// When the flow left the page.
@@ -150,7 +150,11 @@ impl Pending {
         set("expiresAt", opt_num(self.expires_at));
         set("sessionEndpoint", JsValue::from_str(&self.session_endpoint));
         set("integration", opt_str(&self.integration));
-        set("shownBy", opt_str(&self.shown_by));
+        set(
+            "shownBy",
+            self.shown_by
+                .map_or(JsValue::NULL, |s| JsValue::from_str(s.as_str())),
+        );
         set("hash", opt_str(&self.hash));
         set("created", JsValue::from_f64(self.created));
         set("deadline", opt_num(self.deadline));
@@ -172,7 +176,7 @@ impl Pending {
             expires_at: number("expiresAt"),
             session_endpoint: string("sessionEndpoint")?,
             integration: string("integration"),
-            shown_by: string("shownBy").filter(|s| s.len() <= 16),
+            shown_by: string("shownBy").and_then(|s| crate::browser::driver::ShownBy::parse(&s)),
             hash: string("hash"),
             created: number("created")?,
             deadline: number("deadline"),

@@ -24,6 +24,109 @@ use super::events;
 use super::redirect;
 use crate::flow::{Outcome, Progress};
 
+/// The flow a widget shows, and what its end means. Dropped with the widget (removed,
+/// re-rendered, its component cleaned up): a flow the widget started is aborted; a flow
+/// resumed after a redirect belongs to the page, so it goes on (its events still reach
+/// `window`) and is only released for another widget to show. One guard for every widget.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::rc::Rc;
+/// use weavz_connect::browser::driver::{self, Report, Source, StartOptions};
+/// use weavz_connect::browser::resume::Shown;
+/// use weavz_connect::flow::Target;
+///
+/// let window = web_sys::window().unwrap();
+/// let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+/// let handle = driver::start(&window, StartOptions::new(Source::Ready(target)), Rc::new(|_: &str, _: Report<'_>| {}));
+/// let shown = Shown::started(handle);
+/// drop(shown); // the widget went away: its flow is aborted
+/// assert_eq!(driver::active_flows(), 0);
+/// ```
+pub struct Shown {
+    handle: FlowHandle,
+    resumed: Option<(Rc<Resumed>, u32)>,
+}
+
+impl Shown {
+    /// A flow the widget started: aborted when the guard goes.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Report, Source, StartOptions};
+    /// # use weavz_connect::flow::Target;
+    /// use weavz_connect::browser::resume::Shown;
+    ///
+    /// # let window = web_sys::window().unwrap();
+    /// # let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+    /// let handle = driver::start(&window, StartOptions::new(Source::Ready(target)), Rc::new(|_: &str, _: Report<'_>| {}));
+    /// assert!(Shown::started(handle).handle().is_running());
+    /// ```
+    pub fn started(handle: FlowHandle) -> Shown {
+        Shown {
+            handle,
+            resumed: None,
+        }
+    }
+
+    /// A resumed flow the widget subscribed to (`subscription`, from
+    /// [`Resumed::subscribe`]): released, not aborted, when the guard goes. `None` if the
+    /// flow has no handle (it never started).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::rc::Rc;
+    /// use weavz_connect::browser::driver::Report;
+    /// use weavz_connect::browser::resume::{self, Shown};
+    ///
+    /// let window = web_sys::window().unwrap();
+    /// if let Some(r) = resume::resume(&window).into_iter().next() {
+    ///     let subscription = r.subscribe(Rc::new(|_: &str, _: Report<'_>| {}));
+    ///     let shown = Shown::resumed(r, subscription);
+    ///     assert!(shown.is_some());
+    /// }
+    /// ```
+    pub fn resumed(resumed: Rc<Resumed>, subscription: u32) -> Option<Shown> {
+        let handle = resumed.handle()?.clone();
+        Some(Shown {
+            handle,
+            resumed: Some((resumed, subscription)),
+        })
+    }
+
+    /// The flow.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::rc::Rc;
+    /// # use weavz_connect::browser::driver::{self, Report, Source, StartOptions};
+    /// # use weavz_connect::flow::Target;
+    /// use weavz_connect::browser::resume::Shown;
+    ///
+    /// # let window = web_sys::window().unwrap();
+    /// # let target = Target::new("https://platform.weavz.io/connect?token=cst_1").unwrap();
+    /// let shown = Shown::started(driver::start(&window, StartOptions::new(Source::Ready(target)), Rc::new(|_: &str, _: Report<'_>| {})));
+    /// shown.handle().focus();
+    /// ```
+    pub fn handle(&self) -> &FlowHandle {
+        &self.handle
+    }
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        match &self.resumed {
+            None => self.handle.abort(),
+            Some((r, subscription)) => r.release(*subscription),
+        }
+    }
+}
+
 /// A flow picked up after a redirect.
 ///
 /// # Examples
@@ -43,8 +146,8 @@ pub struct Resumed {
     id: String,
     /// Its integration, when it was saved with one.
     pub integration: Option<String>,
-    /// The kind of widget that started it (`button`, `panel`; `None`: the JS API).
-    pub shown_by: Option<String>,
+    /// The kind of widget that started it (`None`: the JS API).
+    pub shown_by: Option<crate::browser::driver::ShownBy>,
     state: RefCell<State>,
 }
 
@@ -221,7 +324,7 @@ pub fn resume(window: &Window) -> Vec<Rc<Resumed>> {
             handle: OnceCell::new(),
             id: p.id.clone(),
             integration: p.integration.clone(),
-            shown_by: p.shown_by.clone(),
+            shown_by: p.shown_by,
             state: RefCell::default(),
         });
         let document: Option<EventTarget> = window.document().map(Into::into);

@@ -35,35 +35,26 @@ use std::rc::Rc;
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
 
-use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
+use crate::browser::driver::{self, Report, ShownBy};
 use crate::browser::events;
-use crate::browser::resume::{self, Resumed};
+use crate::browser::options::for_widget;
+use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
 use crate::flow::{Connection, FlowError, Outcome};
-use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
+use crate::options::Given;
 
-/// Aborts the flow it holds when dropped (the component was unmounted). It first marks
-/// the component gone, so the abort report touches no disposed signal or callback.
-struct AbortOnDrop {
-    handle: FlowHandle,
+/// The flow the button shows ([`Shown`]: aborted, or released if resumed, when dropped).
+/// It first marks the component gone, so the abort report touches no disposed signal or
+/// callback.
+struct Current {
+    shown: Shown,
     alive: Rc<Cell<bool>>,
-    /// Started by this button (aborted on drop), or a resumed flow it only shows.
-    owned: bool,
-    resumed: Option<(Rc<Resumed>, u32)>,
 }
 
-impl Drop for AbortOnDrop {
+impl Drop for Current {
     fn drop(&mut self) {
         self.alive.set(false);
-        if self.owned {
-            self.handle.abort();
-        } else if let Some((r, subscription)) = &self.resumed {
-            // A flow resumed after a redirect belongs to the page, not to this button: it
-            // goes on (its events still reach `window`), and a new button may show it.
-            r.release(*subscription);
-        }
     }
 }
 
@@ -142,7 +133,7 @@ pub fn ConnectButton(
 ) -> impl IntoView {
     let texts = Texts::new(&integration, display_name.get_untracked(), label.get_untracked());
     let (state, set_state) = signal(ButtonState::Idle);
-    let current: StoredValue<Option<AbortOnDrop>, LocalStorage> = StoredValue::new_local(None);
+    let current: StoredValue<Option<Current>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
 
     // A flow for this integration that left the page in redirect mode and is pending in
@@ -151,10 +142,10 @@ pub fn ConnectButton(
         && let Some(shown_on) = event_target.clone().or_else(|| window.document().map(Into::into))
         && let Some(r) = resume::resume(&window).into_iter().find(|r| {
             r.integration.as_deref() == Some(integration.as_str())
-                && r.shown_by.as_deref() != Some("panel")
+                && r.shown_by != Some(ShownBy::Panel)
                 && r.claim(&shown_on)
         })
-        && let Some(handle) = r.handle().cloned()
+        && r.handle().is_some()
     {
         let alive = Rc::new(Cell::new(true));
         let subscription = r.subscribe(ui_observer(
@@ -164,17 +155,12 @@ pub fn ConnectButton(
             on_error,
             None,
         ));
-        current.set_value(Some(AbortOnDrop {
-            handle,
-            alive,
-            owned: false,
-            resumed: Some((r, subscription)),
-        }));
+        current.set_value(Shown::resumed(r, subscription).map(|shown| Current { shown, alive }));
     }
 
     let click_integration = integration.clone();
     let on_click = move |_| {
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()))
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()))
             && h.is_running()
         {
             // One flow per button: a second click brings its window forward (or, for an
@@ -194,76 +180,43 @@ pub fn ConnectButton(
             (None, Some(div)) => div.into(),
             (None, None) => window.clone().into(),
         };
-        let params = match &token_params.get_untracked() {
-            Some(text) => match js_sys::JSON::parse(text) {
-                Ok(v) => v,
-                Err(_) => {
-                    let err = driver::invalid("token-params is not valid JSON.");
-                    fail(&target, set_state, on_error, err);
-                    return;
-                }
-            },
-            None => JsValue::UNDEFINED,
+        // The same checks, and the same errors, as every other surface.
+        let given = Given {
+            session_endpoint: session_endpoint.get_untracked(),
+            mode: mode.get_untracked(),
+            close_grace_ms: close_grace_ms.get_untracked(),
+            timeout_ms: timeout_ms.get_untracked(),
+            end_user_id: end_user.get_untracked(),
+            ..Given::widget(&click_integration, &token_endpoint)
         };
-        let end_user_id = end_user.get_untracked();
-        let body = match token_body(Some(&click_integration), end_user_id.as_deref(), &params) {
-            Ok(b) => b,
+        let params = token_params.get_untracked();
+        let options = given
+            .check()
+            .and_then(|checked| for_widget(checked, params.as_deref(), ShownBy::Button));
+        let options = match options {
+            Ok(options) => options,
             Err(err) => {
                 fail(&target, set_state, on_error, err);
                 return;
             }
         };
-        let mode = match mode.get_untracked().as_deref().map(Mode::parse) {
-            None => Mode::Popup,
-            Some(Some(m)) => m,
-            Some(None) => {
-                let err = driver::invalid("mode must be popup, redirect or auto.");
-                fail(&target, set_state, on_error, err);
-                return;
-            }
-        };
-        let session_endpoint = session_endpoint.get_untracked();
-        if mode == Mode::Redirect && session_endpoint.is_none() {
-            let err = driver::invalid("mode=\"redirect\" needs session-endpoint.");
-            fail(&target, set_state, on_error, err);
-            return;
-        }
         set_state.set(ButtonState::Waiting);
         let alive = Rc::new(Cell::new(true));
         let observer = ui_observer(set_state, alive.clone(), on_connected, on_error, Some(target));
-        let handle = driver::start(
-            &window,
-            StartOptions {
-                source: Source::TokenEndpoint {
-                    url: token_endpoint.clone(),
-                    body,
-                },
-                session_endpoint,
-                close_grace_ms: close_grace_ms.get_untracked().unwrap_or(DEFAULT_CLOSE_GRACE_MS),
-                timeout_ms: timeout_ms.get_untracked(),
-                signal: None,
-                mode,
-                integration: Some(click_integration.clone()),
-                end_user_id,
-                shown_by: Some("button".into()),
-            },
-            observer,
-        );
-        current.set_value(Some(AbortOnDrop {
-            handle,
+        let handle = driver::start(&window, options, observer);
+        current.set_value(Some(Current {
+            shown: Shown::started(handle),
             alive,
-            owned: true,
-            resumed: None,
         }));
     };
 
     let on_cancel = move |_| {
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.handle.clone())) {
+        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone())) {
             h.cancel();
         }
     };
     let on_reopen = move |_| {
-        let handle = current.with_value(|c| c.as_ref().map(|g| g.handle.clone()));
+        let handle = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()));
         if let (Some(h), Some(window)) = (handle, web_sys::window())
             && !h.reopen(&window)
         {

@@ -34,13 +34,14 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::data::{self, Connection, Integration};
-use crate::browser::driver::{self, FlowHandle, Mode, Report, Source, StartOptions};
+use crate::browser::driver::{self, FlowHandle, Report, ShownBy};
 use crate::browser::events;
 use crate::browser::listener::Listener;
-use crate::browser::resume::{self, Resumed};
+use crate::browser::options::for_widget;
+use crate::browser::resume::{self, Shown};
 use crate::flow::{ErrorCode, Outcome, Progress};
 use crate::i18n::{Key, Lang, Value, error_text, fill, text, value_text};
-use crate::js::{DEFAULT_CLOSE_GRACE_MS, token_body};
+use crate::options::Given;
 
 /// Something loaded from the host backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,13 +72,6 @@ enum Status {
     Connected(String),
     Error(String),
     Info(String),
-}
-
-/// The flow the panel shows: one it started (aborted when the panel goes), or one picked
-/// up after a redirect (it belongs to the page; the panel only releases it).
-struct Shown {
-    handle: FlowHandle,
-    resumed: Option<(Rc<Resumed>, u32)>,
 }
 
 /// The connections panel. See the module documentation.
@@ -172,7 +166,7 @@ pub fn ConnectionsPanel(
     let status = RwSignal::new(Status::None);
     let confirming = RwSignal::new(None::<String>);
     let busy_flow: StoredValue<Option<Shown>, LocalStorage> = StoredValue::new_local(None);
-    let busy_handle = move || busy_flow.with_value(|s| s.as_ref().map(|s| s.handle.clone()));
+    let busy_handle = move || busy_flow.with_value(|s| s.as_ref().map(|s| s.handle().clone()));
     let load_seq = RwSignal::new(0u32);
     let alive = Arc::new(AtomicBool::new(true));
 
@@ -257,14 +251,8 @@ pub fn ConnectionsPanel(
         on_cleanup(move || {
             alive.store(false, Ordering::Relaxed);
             refresh_listener.set_value(None);
-            busy_flow.update_value(|shown| match shown.take() {
-                Some(Shown {
-                    resumed: Some((r, sub)),
-                    ..
-                }) => r.release(sub),
-                Some(Shown { handle, .. }) => handle.abort(),
-                None => {}
-            });
+            // A flow the panel started is aborted, a resumed one released.
+            busy_flow.update_value(|shown| drop(shown.take()));
         });
     }
 
@@ -375,9 +363,9 @@ pub fn ConnectionsPanel(
                 (Some(_), None) => false,
                 (None, _) => true,
             };
-            offered && r.shown_by.as_deref() == Some("panel") && r.claim(&shown_on)
+            offered && r.shown_by == Some(ShownBy::Panel) && r.claim(&shown_on)
         })
-        && let Some(handle) = r.handle().cloned()
+        && r.handle().is_some()
     {
         let key = r.integration.clone().unwrap_or_default();
         let alive = alive.clone();
@@ -398,10 +386,7 @@ pub fn ConnectionsPanel(
             };
             status.try_set(next);
         }));
-        busy_flow.set_value(Some(Shown {
-            handle,
-            resumed: Some((r, subscription)),
-        }));
+        busy_flow.set_value(Shown::resumed(r, subscription));
     }
 
     // ---- connecting ----------------------------------------------------------------
@@ -422,25 +407,23 @@ pub fn ConnectionsPanel(
                 return;
             }
             let name = integration.display_name.clone();
-            let params = match token_params.get_untracked() {
-                Some(json) => match js_sys::JSON::parse(&json) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        // Never mint a token without the host's fields.
-                        status.set(Status::Error(text(lang, Key::InvalidOptions).to_owned()));
-                        return;
-                    }
-                },
-                None => JsValue::UNDEFINED,
+            // The same checks, and the same errors, as every other surface.
+            let given = Given {
+                session_endpoint: session_endpoint.get_untracked(),
+                mode: mode.get_untracked(),
+                end_user_id: end_user_id.clone(),
+                ..Given::widget(&integration.name, &token_endpoint)
             };
-            let mode = mode
-                .get_untracked()
-                .as_deref()
-                .and_then(Mode::parse)
-                .unwrap_or_default();
-            let body = match token_body(Some(&integration.name), end_user_id.as_deref(), &params) {
-                Ok(b) => b,
+            let params = token_params.get_untracked();
+            let options = given
+                .check()
+                .and_then(|checked| for_widget(checked, params.as_deref(), ShownBy::Panel));
+            let options = match options {
+                Ok(options) => options,
                 Err(e) => {
+                    // Never mint a token without the host's fields. The page is told in its
+                    // language; the developer, in the console, exactly what is wrong.
+                    web_sys::console::error_1(&format!("weavz-connections: {}", e.message).into());
                     status.set(Status::Error(error_text(lang, &name, &e)));
                     return;
                 }
@@ -499,28 +482,8 @@ pub fn ConnectionsPanel(
                 }
                 events::dispatch_report(target, flow_id, &report);
             });
-            let handle = driver::start(
-                &window,
-                StartOptions {
-                    source: Source::TokenEndpoint {
-                        url: token_endpoint.clone(),
-                        body,
-                    },
-                    session_endpoint: session_endpoint.get_untracked(),
-                    close_grace_ms: DEFAULT_CLOSE_GRACE_MS,
-                    timeout_ms: None,
-                    signal: None,
-                    mode,
-                    integration: Some(integration.name.clone()),
-                    end_user_id: end_user_id.clone(),
-                    shown_by: Some("panel".into()),
-                },
-                observer,
-            );
-            busy_flow.set_value(Some(Shown {
-                handle,
-                resumed: None,
-            }));
+            let handle = driver::start(&window, options, observer);
+            busy_flow.set_value(Some(Shown::started(handle)));
             close_picker();
         }
     };

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use web_sys::HtmlElement;
 
 use crate::element::{attr, define_element, prepare, remember, show_config_error};
+use crate::options::Given;
 
 /// The panel element's tag name.
 ///
@@ -67,12 +68,19 @@ fn mount(host: HtmlElement) -> u32 {
     };
     let mode = attr(&host, "mode");
     let session_endpoint = attr(&host, "session-endpoint");
-    match mode.as_deref().map(crate::browser::driver::Mode::parse) {
-        Some(None) => return show_config_error(TAG, id, container, "mode must be popup, redirect or auto."),
-        Some(Some(crate::browser::driver::Mode::Redirect)) if session_endpoint.is_none() => {
-            return show_config_error(TAG, id, container, "mode=\"redirect\" needs session-endpoint.");
-        }
-        _ => {}
+    let token_params = attr(&host, "token-params");
+    // The options every flow of the panel will use, checked as every surface checks them
+    // (the integration is one the user picks later: any name stands in for it).
+    let given = Given {
+        session_endpoint: session_endpoint.clone(),
+        mode: mode.clone(),
+        ..Given::widget("any", &token_endpoint)
+    };
+    if let Err(e) = given
+        .check()
+        .and_then(|_| crate::browser::options::token_params_text(token_params.as_deref()))
+    {
+        return show_config_error(TAG, id, container, &e.message);
     }
     let theme = attr(&host, "theme");
     if theme.as_deref().is_some_and(|t| t != "light" && t != "dark") {
@@ -92,11 +100,10 @@ fn mount(host: HtmlElement) -> u32 {
                 .into(),
         );
     }
-    let (integrations, locale, end_user, token_params) = (
+    let (integrations, locale, end_user) = (
         attr(&host, "integrations"),
         attr(&host, "locale"),
         attr(&host, "end-user"),
-        attr(&host, "token-params"),
     );
     let target: web_sys::EventTarget = host.clone().into();
     let view = leptos::mount::mount_to(container.clone(), move || {
