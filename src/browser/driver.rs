@@ -119,56 +119,7 @@ pub enum Source {
 
 pub use crate::options::Mode;
 
-/// Which kind of widget shows a flow: after a redirect, the same kind shows it again.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::browser::driver::ShownBy;
-///
-/// assert_eq!(ShownBy::parse(ShownBy::Panel.as_str()), Some(ShownBy::Panel));
-/// assert_eq!(ShownBy::parse("toast"), None);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShownBy {
-    /// A connect button (`<weavz-connect>`, `ConnectButton`).
-    Button,
-    /// The connections panel.
-    Panel,
-}
-
-impl ShownBy {
-    /// The name saved with a redirect-mode flow.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(weavz_connect::browser::driver::ShownBy::Button.as_str(), "button");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShownBy::Button => "button",
-            ShownBy::Panel => "panel",
-        }
-    }
-
-    /// From a saved name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weavz_connect::browser::driver::ShownBy;
-    ///
-    /// assert_eq!(ShownBy::parse("button"), Some(ShownBy::Button));
-    /// ```
-    pub fn parse(name: &str) -> Option<ShownBy> {
-        match name {
-            "button" => Some(ShownBy::Button),
-            "panel" => Some(ShownBy::Panel),
-            _ => None,
-        }
-    }
-}
+pub use crate::options::ShownBy;
 
 /// Everything needed to start a flow.
 ///

@@ -83,7 +83,7 @@ pub const DEFAULT_PENDING_MS: Millis = 60.0 * 60.0 * 1000.0;
 ///     expires_at: None,
 ///     session_endpoint: "/api/connect-session".into(),
 ///     integration: Some("slack".into()),
-///     shown_by: Some(weavz_connect::browser::driver::ShownBy::Button),
+///     shown_by: Some(weavz_connect::options::ShownBy::Button),
 ///     hash: redirect::current_hash(&window),
 ///     created: js_sys::Date::now(),
 ///     deadline: None,
@@ -106,7 +106,7 @@ pub struct Pending {
     /// The integration, when the flow knew it (the element that shows it is chosen by it).
     pub integration: Option<String>,
     /// The kind of widget that started it (`button`, `panel`), which shows it again.
-    pub shown_by: Option<crate::browser::driver::ShownBy>,
+    pub shown_by: Option<crate::options::ShownBy>,
     /// The page's fragment when it left (`#…`), restored on return.
     pub hash: Option<String>,
     /// When the flow left the page.
@@ -176,7 +176,7 @@ impl Pending {
             expires_at: number("expiresAt"),
             session_endpoint: string("sessionEndpoint")?,
             integration: string("integration"),
-            shown_by: string("shownBy").and_then(|s| crate::browser::driver::ShownBy::parse(&s)),
+            shown_by: string("shownBy").and_then(|s| crate::options::ShownBy::parse(&s)),
             hash: string("hash"),
             created: number("created")?,
             deadline: number("deadline"),

@@ -147,7 +147,7 @@ pub struct Resumed {
     /// Its integration, when it was saved with one.
     pub integration: Option<String>,
     /// The kind of widget that started it (`None`: the JS API).
-    pub shown_by: Option<crate::browser::driver::ShownBy>,
+    pub shown_by: Option<crate::options::ShownBy>,
     state: RefCell<State>,
 }
 
