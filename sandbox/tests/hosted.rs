@@ -765,23 +765,7 @@ fn every_hosted_page_strips_the_query_with_its_own_script() {
             .send()
             .unwrap(),
     );
-    let user: Value = sb
-        .post(
-            "/end-users",
-            json!({"workspaceId": WORKSPACE, "externalId": "cust-1"}),
-        )
-        .json()
-        .unwrap();
-    let portal: Value = sb
-        .post(
-            &format!(
-                "/end-users/{}/connect-token",
-                user["endUser"]["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .json()
-        .unwrap();
+    let portal = sb.portal_link("cust-1", json!({}));
     check(
         "portal",
         sb.http
@@ -916,23 +900,7 @@ fn a_session_opened_in_one_browser_is_refused_in_another() {
         assert_eq!(attacker.get(&url).send().unwrap().status(), 200);
     }
     // The same for a portal link.
-    let user: Value = sb
-        .post(
-            "/end-users",
-            json!({"workspaceId": WORKSPACE, "externalId": "cust-2"}),
-        )
-        .json()
-        .unwrap();
-    let portal: Value = sb
-        .post(
-            &format!(
-                "/end-users/{}/connect-token",
-                user["endUser"]["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .json()
-        .unwrap();
+    let portal = sb.portal_link("cust-2", json!({}));
     let url = portal["connectUrl"].as_str().unwrap();
     let eut = portal["token"].as_str().unwrap();
     let attacker = sb.other_browser();

@@ -128,6 +128,22 @@ impl Sandbox {
         )
     }
 
+    /// A new end user (`external_id`) of the workspace and a portal link for them: Weavz's
+    /// `{connectUrl, token, expiresAt}`; panics unless both calls succeed.
+    pub fn portal_link(&self, external_id: &str, body: Value) -> Value {
+        let user: Value = self
+            .post(
+                "/end-users",
+                json!({"workspaceId": WORKSPACE, "externalId": external_id}),
+            )
+            .json()
+            .unwrap();
+        let id = user["endUser"]["id"].as_str().expect("an end user id");
+        let res = self.post(&format!("/end-users/{id}/connect-token"), body);
+        assert!(res.status().is_success(), "{}", res.status());
+        res.json().unwrap()
+    }
+
     pub fn poll(&self, token: &str) -> Value {
         let res = self.post("/connect/session/poll", json!({ "token": token }));
         assert_eq!(res.status(), 200);
