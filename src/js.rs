@@ -76,23 +76,7 @@ fn number_option(obj: &JsValue, key: &str) -> Result<Option<f64>, FlowError> {
 }
 
 /// Parsed `open()` options.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::driver::{Mode, Source};
-/// use weavz_connect::js::parse_options;
-///
-/// let options = js_sys::JSON::parse(
-///     r#"{"integration":"slack","tokenEndpoint":"/api/connect-token","mode":"auto"}"#,
-/// )
-/// .unwrap();
-/// let parsed = parse_options(&options).unwrap();
-/// assert_eq!(parsed.start.mode, Mode::Auto);
-/// assert!(matches!(parsed.start.source, Source::TokenEndpoint { .. }));
-/// assert!(parsed.on_event.is_none());
-/// ```
-pub struct Options {
+pub(crate) struct Options {
     /// What the driver needs.
     pub start: StartOptions,
     /// `onEvent`, called with every progress and debug detail.
@@ -100,28 +84,7 @@ pub struct Options {
 }
 
 /// Reads and checks the options object of `WeavzConnect.open`.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::flow::ErrorCode;
-/// use weavz_connect::js::{DEFAULT_CLOSE_GRACE_MS, parse_options};
-///
-/// let ok = js_sys::JSON::parse(
-///     r#"{"connectUrl":"https://platform.weavz.io/connect?token=cst_1","sessionEndpoint":"/s"}"#,
-/// )
-/// .unwrap();
-/// let parsed = parse_options(&ok).unwrap();
-/// assert_eq!(parsed.start.close_grace_ms, DEFAULT_CLOSE_GRACE_MS);
-///
-/// // Exactly one source of the connect URL.
-/// let both = js_sys::JSON::parse(
-///     r#"{"connectUrl":"https://platform.weavz.io/connect","tokenEndpoint":"/t"}"#,
-/// )
-/// .unwrap();
-/// assert_eq!(parse_options(&both).err().unwrap().code, ErrorCode::InvalidOptions);
-/// ```
-pub fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
+pub(crate) fn parse_options(options: &JsValue) -> Result<Options, FlowError> {
     if !options.is_object() {
         return Err(invalid(
             "open() takes an options object with connectUrl, tokenEndpoint or getConnectUrl.",

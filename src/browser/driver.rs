@@ -45,45 +45,16 @@ use crate::flow::{Effect, ErrorCode, Flow, FlowConfig, FlowError, Input, Target}
 use crate::protocol::{ResultOutcome, parse_result};
 
 /// How often the popup and the deadlines are checked, in milliseconds.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::browser::driver::TICK_MS;
-///
-/// // A few times a second: a closed popup is noticed within a quarter of a second.
-/// assert_eq!(1000 / TICK_MS, 4);
-/// ```
-pub const TICK_MS: i32 = 250;
+pub(crate) const TICK_MS: i32 = 250;
 
-/// The least time a resumed flow has to confirm, even past its deadline.
-///
-/// # Examples
-///
-/// How a resumed flow's remaining time is computed:
-///
-/// ```
-/// use weavz_connect::browser::driver::RESUME_GRACE_MS;
-///
-/// let (now, deadline) = (50_000.0, 45_000.0); // the deadline passed while the page was away
-/// let remaining = f64::max(deadline - now, RESUME_GRACE_MS);
-/// assert_eq!(remaining, 10_000.0);
-/// ```
-pub const RESUME_GRACE_MS: f64 = 10_000.0;
+/// The least time a resumed flow has to confirm, even past its deadline (a deadline that
+/// passed while the page was away still leaves the session one fair chance to answer).
+pub(crate) const RESUME_GRACE_MS: f64 = 10_000.0;
 
 /// Redirect mode: if the page is still here this long after it was sent to the connect
 /// page (a "leave this page?" prompt answered with Stay, a stopped navigation), the flow
 /// says so and offers to continue.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::browser::driver::LEAVE_TIMEOUT_MS;
-///
-/// // The page gets three seconds to leave before the flow offers "Continue".
-/// assert_eq!(LEAVE_TIMEOUT_MS, 3_000);
-/// ```
-pub const LEAVE_TIMEOUT_MS: i32 = 3000;
+pub(crate) const LEAVE_TIMEOUT_MS: i32 = 3000;
 
 /// Where the connect URL comes from.
 ///
@@ -496,18 +467,7 @@ fn now() -> f64 {
 }
 
 /// A random 128-bit id in hex.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::driver::new_flow_id;
-///
-/// let id = new_flow_id();
-/// assert_eq!(id.len(), 32);
-/// assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
-/// assert_ne!(id, new_flow_id());
-/// ```
-pub fn new_flow_id() -> String {
+pub(crate) fn new_flow_id() -> String {
     let bytes = random_bytes::<16>();
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut id = String::with_capacity(32);

@@ -22,23 +22,7 @@ use crate::flow::{ErrorCode, FlowError, Millis, PollResult, Target};
 use crate::protocol::{Field, MAX_ERROR_LEN, MAX_ID_LEN, PollResponse, SessionStatus};
 
 /// A JSON answer: status, `Retry-After` in milliseconds, parsed body (`null` when not JSON).
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::post_json;
-///
-/// wasm_bindgen_futures::spawn_local(async {
-///     let answer = post_json("/api/connect-session", r#"{"token":"cst_1"}"#).await.unwrap();
-///     if answer.status == 429 {
-///         let wait = answer.retry_after_ms.unwrap_or(1_000.0);
-///         web_sys::console::log_1(&format!("retry in {wait} ms").into());
-///     } else if (200..300).contains(&answer.status) {
-///         web_sys::console::log_1(&answer.body);
-///     }
-/// });
-/// ```
-pub struct JsonAnswer {
+pub(crate) struct JsonAnswer {
     /// HTTP status.
     pub status: u16,
     /// `Retry-After`, seconds or HTTP date, as milliseconds from now.
@@ -79,21 +63,7 @@ extern "C" {
 /// POSTs `body` (a JSON document) to `url` (relative URLs resolve against the page) with
 /// `fetch` and reads a JSON answer. (Plain `fetch` rather than gloo-net: measured, the
 /// `http` types gloo-net brings cost more than the whole rest of the core.)
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::post_json;
-///
-/// wasm_bindgen_futures::spawn_local(async {
-///     match post_json("/api/connect-token", r#"{"integrationName":"slack"}"#).await {
-///         Ok(answer) => assert!(answer.status > 0),
-///         // Network errors and bad URLs; HTTP error statuses are answers.
-///         Err(e) => web_sys::console::warn_1(&e.into()),
-///     }
-/// });
-/// ```
-pub async fn post_json(url: &str, body: &str) -> Result<JsonAnswer, String> {
+pub(crate) async fn post_json(url: &str, body: &str) -> Result<JsonAnswer, String> {
     post_json_with(url, body, None).await
 }
 
@@ -164,23 +134,7 @@ fn describe_failure(answer: &JsonAnswer) -> String {
 }
 
 /// Builds a target from a `{token, connectUrl, expiresAt}` object.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::target_from_object;
-///
-/// let answer = js_sys::JSON::parse(
-///     r#"{"token":"cst_1","connectUrl":"https://platform.weavz.io/connect?token=cst_1",
-///         "expiresAt":"2030-01-01T00:00:00Z"}"#,
-/// )
-/// .unwrap();
-/// let target = target_from_object(&answer).unwrap();
-/// assert_eq!(target.origin, "https://platform.weavz.io");
-/// assert_eq!(target.token.as_deref(), Some("cst_1"));
-/// assert!(target.expires_at.is_some());
-/// ```
-pub fn target_from_object(obj: &JsValue) -> Result<Target, FlowError> {
+pub(crate) fn target_from_object(obj: &JsValue) -> Result<Target, FlowError> {
     let url = text(obj, "connectUrl", 4096)
         .ok_or_else(|| FlowError::new(ErrorCode::Network, "The host backend's answer has no connectUrl."))?;
     let mut target = target_from_url(&url, None).map_err(|_| {
@@ -273,22 +227,7 @@ pub async fn fetch_target(endpoint: &str, body: &str) -> Result<Target, FlowErro
 }
 
 /// Calls a host-provided `getConnectUrl()` and reads its `{connectUrl, token}` answer.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::call_target_fn;
-///
-/// // What a host's `getConnectUrl` option may look like.
-/// let get_connect_url = js_sys::Function::new_no_args(
-///     "return fetch('/api/connect-token', { method: 'POST' }).then((r) => r.json());",
-/// );
-/// wasm_bindgen_futures::spawn_local(async move {
-///     let target = call_target_fn(&get_connect_url).await.unwrap();
-///     assert!(target.connect_url.starts_with("http"));
-/// });
-/// ```
-pub async fn call_target_fn(f: &js_sys::Function) -> Result<Target, FlowError> {
+pub(crate) async fn call_target_fn(f: &js_sys::Function) -> Result<Target, FlowError> {
     let failed = |why: String| FlowError::new(ErrorCode::Network, format!("getConnectUrl failed: {why}"));
     let value = f.call0(&JsValue::UNDEFINED).map_err(|e| failed(js_message(&e)))?;
     let value = match value.dyn_into::<js_sys::Promise>() {
@@ -307,17 +246,7 @@ pub async fn call_target_fn(f: &js_sys::Function) -> Result<Target, FlowError> {
 }
 
 /// A thrown JS value as text.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::js_message;
-///
-/// assert_eq!(js_message(&js_sys::Error::new("boom").into()), "boom");
-/// assert_eq!(js_message(&"plain text".into()), "plain text");
-/// assert_eq!(js_message(&wasm_bindgen::JsValue::NULL), "unknown error");
-/// ```
-pub fn js_message(e: &JsValue) -> String {
+pub(crate) fn js_message(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         return String::from(err.message());
     }

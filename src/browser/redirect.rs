@@ -29,44 +29,10 @@ use crate::protocol::{
 };
 
 /// The `sessionStorage` key prefix of pending flows.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect::KEY_PREFIX;
-///
-/// let storage = web_sys::window().unwrap().session_storage().unwrap().unwrap();
-/// let pending = (0..storage.length().unwrap())
-///     .filter_map(|i| storage.key(i).unwrap())
-///     .filter(|key| key.starts_with(KEY_PREFIX))
-///     .count();
-/// web_sys::console::log_1(&format!("{pending} redirect-mode flows pending").into());
-/// ```
-pub const KEY_PREFIX: &str = "weavz-connect:pending:";
+pub(crate) const KEY_PREFIX: &str = "weavz-connect:pending:";
 
 /// How long a pending flow whose token has no known expiry is kept.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect::{DEFAULT_PENDING_MS, Pending};
-///
-/// let pending = Pending {
-///     id: "f1".into(),
-///     connect_url: "https://platform.weavz.io/connect?token=cst_1".into(),
-///     token: "cst_1".into(),
-///     expires_at: None,
-///     session_endpoint: "/api/connect-session".into(),
-///     integration: None,
-///     shown_by: None,
-///     hash: None,
-///     created: 1_000.0,
-///     deadline: None,
-/// };
-/// // Without a known expiry, the saved flow is given an hour.
-/// assert_eq!(pending.target().unwrap().expires_at, Some(1_000.0 + DEFAULT_PENDING_MS));
-/// ```
-pub const DEFAULT_PENDING_MS: Millis = 60.0 * 60.0 * 1000.0;
+pub(crate) const DEFAULT_PENDING_MS: Millis = 60.0 * 60.0 * 1000.0;
 
 /// A redirect-mode flow that left the page and has not ended yet.
 ///

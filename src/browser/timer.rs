@@ -35,12 +35,11 @@ impl Interval {
     /// ```no_run
     /// use std::cell::Cell;
     /// use std::rc::Rc;
-    /// use weavz_connect::browser::driver::TICK_MS;
     /// use weavz_connect::browser::timer::Interval;
     ///
     /// let ticks = Rc::new(Cell::new(0));
     /// let count = ticks.clone();
-    /// let _ticker = Interval::new(TICK_MS, move || count.set(count.get() + 1)).expect("a window");
+    /// let _ticker = Interval::new(250, move || count.set(count.get() + 1)).expect("a window");
     /// ```
     pub fn new(ms: i32, handler: impl FnMut() + 'static) -> Option<Self> {
         let callback = Closure::<dyn FnMut()>::new(handler);

@@ -90,20 +90,33 @@ pub fn check() -> Result {
 
 /// Every public item reachable from `src/lib.rs` that lacks an example, in source order.
 pub fn scan(src: &Path) -> Result<Vec<Finding>> {
+    Ok(walk(src)?.findings)
+}
+
+/// Every public item reachable from `src/lib.rs` (modules, types, functions, methods,
+/// constants, …), as `module::Type::item` paths in source order, whatever the features.
+pub fn public_items(src: &Path) -> Result<Vec<String>> {
+    Ok(walk(src)?.public)
+}
+
+fn walk(src: &Path) -> Result<Scanner> {
     let mut scanner = Scanner {
         src: src.to_path_buf(),
         findings: Vec::new(),
+        public: Vec::new(),
     };
     let lib = src.join("lib.rs");
     let file = scanner.parse(&lib)?;
     // lib.rs: child modules sit beside it.
     scanner.items(&file.items, &lib, src, &[])?;
-    Ok(scanner.findings)
+    Ok(scanner)
 }
 
 struct Scanner {
     src: PathBuf,
     findings: Vec<Finding>,
+    /// Every public item seen.
+    public: Vec<String>,
 }
 
 impl Scanner {
@@ -120,6 +133,13 @@ impl Scanner {
     }
 
     fn report(&mut self, file: &Path, path: &[String], name: &str, docs: Docs) {
+        self.public.push(
+            path.iter()
+                .chain([&name.to_owned()])
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::"),
+        );
         let problem = match docs {
             Docs::Example => return,
             Docs::None => NO_EXAMPLE,

@@ -10,7 +10,7 @@
 //! - [`build`]: the WASM packages, the demo site and the sandbox binary;
 //! - [`minify`]: the wasm-opt renaming and the glue's minification;
 //! - [`tools`]: each tool's pinned version, path and install;
-//! - the checks [`doc_examples`] and [`module_graph`];
+//! - the checks [`doc_examples`], [`public_api`] and [`module_graph`];
 //! - [`sh`]: process and path helpers, used by all of them.
 
 use std::process::ExitCode;
@@ -22,6 +22,7 @@ mod dist;
 mod doc_examples;
 mod minify;
 mod module_graph;
+mod public_api;
 mod sh;
 mod size;
 mod test_suite;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::build::{self, build_sandbox, sandbox_bin};
 use crate::sh::{Result, cargo, npm_install, root, run};
-use crate::{dist, doc_examples, module_graph, size, tools};
+use crate::{dist, doc_examples, module_graph, public_api, size, tools};
 
 /// Every step in turn, stopping at the first failure; prints the steps that passed.
 pub fn test() -> Result {
@@ -28,6 +28,7 @@ pub fn test() -> Result {
         ),
     )?;
     step("doc examples (every public item)", doc_examples::check())?;
+    step("public API (xtask/public-api.txt)", public_api::check())?;
     step(
         "module cycles (xtask/module-cycles-allowed.txt)",
         module_graph::check(),
