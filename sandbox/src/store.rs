@@ -10,6 +10,9 @@ use weavz_connect::protocol::SessionStatus;
 use crate::bounded::{Bounded, Limit};
 use crate::util::iso;
 
+/// Connect tokens live 4 hours unless the `ttlSeconds` knob says otherwise.
+pub const TOKEN_TTL: Duration = Duration::hours(4);
+
 /// How long a poll held by the `pollHangs` knob waits before its 503: longer than any
 /// client's poll timeout, shorter than the demo host's 30 s upstream timeout.
 pub const POLL_HANG: std::time::Duration = std::time::Duration::from_secs(25);

@@ -6,6 +6,9 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+/// Largest request body any origin accepts (64 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// `n` random bytes from the operating system's generator.
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];

@@ -15,11 +15,8 @@ use super::validate::{check_text, check_uuid, parse_redirect_uri};
 use crate::catalog::{self, AuthType};
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
-use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session};
+use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session, TOKEN_TTL};
 use crate::util::{iso, now, secret, uuid};
-
-/// Connect tokens live 4 hours unless the `ttlSeconds` knob says otherwise.
-pub const TOKEN_TTL: Duration = Duration::hours(4);
 
 /// Longest consent delay a knob may ask for (the provider also shortens longer
 /// `sandbox_delay_ms` to it).

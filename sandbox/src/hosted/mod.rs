@@ -2,6 +2,9 @@
 //! (authorization code + PKCE S256 + one-time state), and the finish page that reports to
 //! the opener or redirects back.
 
+mod portal;
+mod shell;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -15,27 +18,23 @@ use serde_json::{Value, json};
 
 use weavz_connect::protocol::{ResultMessage, SessionStatus, redirect_params};
 
-use crate::api::extract::MAX_BODY_BYTES;
 use crate::binding;
 use crate::catalog::{self, AuthType, FieldKind, Integration};
 use crate::error::ApiError;
-use crate::pages::{self, asset, document, html_response};
+use crate::pages::{self, asset};
 use crate::state::Shared;
 use crate::store::{Connection, OAuthPending, PostMessageMode, ResultShape, Session};
-use crate::util::{escape_html, json_for_script, now, pkce_challenge, pkce_verifier, secret, uuid};
+use crate::util::{
+    MAX_BODY_BYTES, escape_html, json_for_script, now, pkce_challenge, pkce_verifier, secret, uuid,
+};
 
-const STYLESHEET: &str = "/connect/assets/connect.css";
+pub use shell::page;
+use shell::{PageQuery, error, form_error, invalid_token, open_session, session_window, window_config};
+
 /// An origin no page is served from: where `postMessage: "wrong-origin"` posts.
 pub const WRONG_ORIGIN: &str = "http://127.0.0.1:9";
 
-/// Runs on every hosted page: strips the query from the address bar and keeps the
-/// window's record of the session it was opened for.
-const CONNECT_JS: &str = "/connect/assets/connect.js";
 const FINISH_JS: &str = "/connect/assets/finish.js";
-
-/// The CSP of every hosted page. Forms only post to this origin.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Routes of the hosted page.
 pub fn router() -> Router<Shared> {
@@ -43,18 +42,23 @@ pub fn router() -> Router<Shared> {
         .route("/connect", get(connect_page))
         .route("/connect/submit", post(submit_form))
         .route("/connect/oauth/callback/{app}", get(oauth_callback))
-        .route("/connect/portal", get(crate::portal::portal_page))
-        .route("/connect/portal/start", post(crate::portal::portal_start))
+        .route("/connect/portal", get(portal::portal_page))
+        .route("/connect/portal/start", post(portal::portal_start))
         .route(
             "/connect/assets/connect.css",
-            get(|| async { asset("text/css; charset=utf-8", include_str!("../assets/connect.css")) }),
+            get(|| async {
+                asset(
+                    "text/css; charset=utf-8",
+                    include_str!("../../assets/connect.css"),
+                )
+            }),
         )
         .route(
             "/connect/assets/connect.js",
             get(|| async {
                 asset(
                     "text/javascript; charset=utf-8",
-                    include_str!("../assets/connect.js"),
+                    include_str!("../../assets/connect.js"),
                 )
             }),
         )
@@ -63,124 +67,11 @@ pub fn router() -> Router<Shared> {
             get(|| async {
                 asset(
                     "text/javascript; charset=utf-8",
-                    include_str!("../assets/finish.js"),
+                    include_str!("../../assets/finish.js"),
                 )
             }),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-}
-
-/// Query parameters of a hosted page; a malformed query (e.g. a duplicated `code`) is a
-/// 400 error page with the hosted page's headers.
-pub struct PageQuery<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for PageQuery<T> {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
-            .map(PageQuery)
-            .map_err(|e| {
-                error(
-                    &parts.headers,
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "VALIDATION_ERROR",
-                        format!("This link is malformed: {e}."),
-                    ),
-                )
-            })
-    }
-}
-
-/// The error page for a form that could not be read: 413 past the size limit, else 400.
-pub fn form_error(headers: &HeaderMap, rejection: &axum::extract::rejection::FormRejection) -> Response {
-    use axum::extract::rejection::FormRejection;
-    let err = match rejection {
-        FormRejection::BytesRejection(_) => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            format!("The form is larger than {} KiB.", MAX_BODY_BYTES / 1024),
-        ),
-        _ => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
-            "The form could not be read.",
-        ),
-    };
-    error(headers, err)
-}
-
-/// An error page with the hosted page's CSP and stylesheet.
-pub fn error(headers: &HeaderMap, err: ApiError) -> Response {
-    pages::error_page(headers, CSP, STYLESHEET, err, &[CONNECT_JS])
-}
-
-/// What `connect.js` needs to know about the page: the session (and the portal) it belongs
-/// to, the app origins a new flow may come from, and where to go next.
-pub fn window_config(config: &Value) -> String {
-    format!(
-        "<script type=\"application/json\" id=\"weavz-page\">{}</script>",
-        json_for_script(config)
-    )
-}
-
-/// The `weavz-page` config of a session's page.
-fn session_window(state: &Shared, session: &Session) -> Value {
-    json!({
-        "session": session.id,
-        "portal": session.portal,
-        "appOrigins": state.allowed_opener_origins(),
-    })
-}
-
-/// A hosted page.
-pub fn page(status: StatusCode, title: &str, body: &str, scripts: &[&str]) -> Response {
-    let mut all = vec![CONNECT_JS];
-    all.extend_from_slice(scripts);
-    html_response(status, CSP, document(title, STYLESHEET, body, &all))
-}
-
-/// A hosted page whose forms may lead on to the provider: Chromium checks `form-action`
-/// along the whole redirect chain of a submission (portal → hosted page → provider).
-pub fn page_to_provider(state: &Shared, title: &str, body: &str) -> Response {
-    let csp = CSP.replace(
-        "form-action 'self'",
-        &format!("form-action 'self' {}", state.origins.provider),
-    );
-    html_response(
-        StatusCode::OK,
-        &csp,
-        document(title, STYLESHEET, body, &[CONNECT_JS]),
-    )
-}
-
-fn invalid_token() -> ApiError {
-    ApiError::unauthorized("This connect link is invalid or has expired. Start again from the app.")
-        .with_code("INVALID_TOKEN")
-}
-
-fn token_used() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "TOKEN_ALREADY_USED",
-        "This connect link has already been used. Start again from the app to connect another account.",
-    )
-}
-
-/// The live, unfinished session behind a token, or the error page to show.
-fn open_session(store: &mut crate::store::Store, token: &str) -> Result<Session, ApiError> {
-    let session = store.session_by_token(token).ok_or_else(invalid_token)?;
-    if session.expired(now()) {
-        return Err(invalid_token());
-    }
-    if session.status.is_terminal() {
-        return Err(token_used());
-    }
-    Ok(session.clone())
 }
 
 #[derive(Deserialize)]
@@ -282,7 +173,7 @@ async fn connect_page_for(state: &Shared, headers: &HeaderMap, token: &str, brow
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code")
             .append_pair("client_id", &integration.client_id())
-            .append_pair("redirect_uri", &callback_uri(state, integration.name))
+            .append_pair("redirect_uri", &state.callback_uri(integration.name))
             .append_pair("scope", &integration.scopes.join(" "))
             .append_pair("state", &state_param)
             .append_pair("code_challenge", &challenge)
@@ -318,12 +209,6 @@ async fn connect_page_for(state: &Shared, headers: &HeaderMap, token: &str, brow
         &body,
         &[],
     )
-}
-
-/// The redirect URI registered with the provider for one integration. A distinct URI per
-/// integration is the mix-up defence (RFC 9700 §4.4).
-pub fn callback_uri(state: &Shared, app: &str) -> String {
-    format!("{}/connect/oauth/callback/{app}", state.origins.connect)
 }
 
 fn form_page(
@@ -754,7 +639,7 @@ async fn exchange_code(
     let url = format!("{}/oauth/{}/token", state.origins.provider, integration.name);
     let client_id = integration.client_id();
     let client_secret = integration.client_secret();
-    let redirect_uri = callback_uri(state, integration.name);
+    let redirect_uri = state.callback_uri(integration.name);
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code),

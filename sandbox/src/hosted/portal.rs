@@ -13,13 +13,12 @@ use time::OffsetDateTime;
 
 use weavz_connect::protocol::SessionStatus;
 
-use crate::api::TOKEN_TTL;
+use super::shell::{PageQuery, error, form_error, page_to_provider, window_config};
 use crate::binding::{self, with_cookie};
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
-use crate::hosted::{PageQuery, error, form_error, page_to_provider, window_config};
 use crate::state::Shared;
-use crate::store::{EndUser, Knobs, Scope, Session, Store, portal_key};
+use crate::store::{EndUser, Knobs, Scope, Session, Store, TOKEN_TTL, portal_key};
 use crate::util::{escape_html, now, secret, uuid};
 
 fn invalid() -> ApiError {
