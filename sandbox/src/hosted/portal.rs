@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use weavz_connect::protocol::SessionStatus;
 
-use super::shell::{PageQuery, error, form_error, page_to_provider, window_config};
+use super::shell::{PageForm, PageQuery, error, page_to_provider, window_config};
 use crate::binding::{self, with_cookie};
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
@@ -124,15 +124,8 @@ pub async fn portal_page(
 pub async fn portal_start(
     State(state): State<Shared>,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+    PageForm(values): PageForm<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = binding::same_origin_post(&headers, &state.origins.connect) {
-        return error(&headers, e);
-    }
-    let values = match form {
-        Ok(Form(values)) => values,
-        Err(rejection) => return form_error(&headers, &rejection),
-    };
     let token = values.get("token").cloned().unwrap_or_default();
     let wanted = values.get("integration").cloned().unwrap_or_default();
     let mut store = state.store.lock().await;

@@ -2,10 +2,12 @@
 //! error-page builders, the `weavz-page` window config, and the extractors whose failures
 //! are error pages.
 
+use axum::extract::{Form, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::binding;
 use crate::error::ApiError;
 use crate::pages::{self, document, html_response};
 use crate::state::Shared;
@@ -48,8 +50,28 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
     }
 }
 
+/// A form posted to a hosted page. A post from another site is refused before the body is
+/// read (see [`binding::same_origin_post`]); a form that cannot be read is a 413 error page
+/// past the size limit, else a 400 one, with the hosted page's headers.
+pub struct PageForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<Shared> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Shared) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        if let Err(e) = binding::same_origin_post(&headers, &state.origins.connect) {
+            return Err(error(&headers, e));
+        }
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(values)) => Ok(PageForm(values)),
+            Err(rejection) => Err(form_error(&headers, &rejection)),
+        }
+    }
+}
+
 /// The error page for a form that could not be read: 413 past the size limit, else 400.
-pub fn form_error(headers: &HeaderMap, rejection: &axum::extract::rejection::FormRejection) -> Response {
+fn form_error(headers: &HeaderMap, rejection: &axum::extract::rejection::FormRejection) -> Response {
     use axum::extract::rejection::FormRejection;
     let err = match rejection {
         FormRejection::BytesRejection(_) => ApiError::new(
