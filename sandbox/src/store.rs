@@ -139,7 +139,66 @@ pub struct Session {
     pub portal: Option<String>,
 }
 
+/// What a new connect session is for: what the token request (or the portal) chose.
+#[derive(Debug, Clone)]
+pub struct SessionTarget {
+    pub integration_name: String,
+    pub connection_name: String,
+    pub external_id: String,
+    pub workspace_id: String,
+    /// The end user's external id.
+    pub end_user_id: Option<String>,
+    pub scope: Scope,
+    pub success_redirect_uri: Option<String>,
+    pub error_redirect_uri: Option<String>,
+    pub knobs: Knobs,
+}
+
 impl Session {
+    /// A pending session for `target`, created at `created_at` and usable until
+    /// `expires_at`: no connection, no error, no polls, no browser and no portal yet.
+    pub fn new(
+        id: String,
+        token: String,
+        target: SessionTarget,
+        created_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Session {
+        let SessionTarget {
+            integration_name,
+            connection_name,
+            external_id,
+            workspace_id,
+            end_user_id,
+            scope,
+            success_redirect_uri,
+            error_redirect_uri,
+            knobs,
+        } = target;
+        Session {
+            id,
+            token,
+            integration_name,
+            connection_name,
+            external_id,
+            workspace_id,
+            end_user_id,
+            scope,
+            success_redirect_uri,
+            error_redirect_uri,
+            knobs,
+            status: SessionStatus::Pending,
+            connection_id: None,
+            error: None,
+            created_at,
+            updated_at: created_at,
+            expires_at,
+            polls: 0,
+            browser: None,
+            portal: None,
+        }
+    }
+
     /// Whether the token no longer works at `now`.
     pub fn expired(&self, now: OffsetDateTime) -> bool {
         now >= self.expires_at
@@ -613,9 +672,7 @@ mod tests {
     const T0: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 
     fn session(n: usize, created: OffsetDateTime, ttl: Duration) -> Session {
-        Session {
-            id: format!("s{n}"),
-            token: format!("cst_{n}"),
+        let target = SessionTarget {
             integration_name: "openai".into(),
             connection_name: "OpenAI".into(),
             external_id: "user-1".into(),
@@ -625,16 +682,14 @@ mod tests {
             success_redirect_uri: None,
             error_redirect_uri: None,
             knobs: Knobs::default(),
-            status: SessionStatus::Pending,
-            connection_id: None,
-            error: None,
-            created_at: created,
-            updated_at: created,
-            expires_at: created + ttl,
-            polls: 0,
-            browser: None,
-            portal: None,
-        }
+        };
+        Session::new(
+            format!("s{n}"),
+            format!("cst_{n}"),
+            target,
+            created,
+            created + ttl,
+        )
     }
 
     fn add_session(store: &mut Store, s: Session) {

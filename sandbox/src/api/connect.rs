@@ -8,14 +8,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
 
-use weavz_connect::protocol::SessionStatus;
-
 use super::extract::{ApiJson, ApiPath};
 use super::validate::{check_text, check_uuid, parse_redirect_uri};
 use crate::catalog::{self, AuthType};
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
-use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session, TOKEN_TTL};
+use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session, SessionTarget, TOKEN_TTL};
 use crate::util::{iso, now, secret, uuid};
 
 /// Longest consent delay a knob may ask for (the provider also shortens longer
@@ -149,9 +147,7 @@ pub async fn create_token(
         .ttl_seconds
         .map_or(TOKEN_TTL, |s| Duration::seconds(s as i64));
     let token = secret("cst_");
-    let session = Session {
-        id: uuid(),
-        token: token.clone(),
+    let target = SessionTarget {
         integration_name,
         connection_name,
         external_id,
@@ -165,16 +161,8 @@ pub async fn create_token(
         success_redirect_uri,
         error_redirect_uri,
         knobs,
-        status: SessionStatus::Pending,
-        connection_id: None,
-        error: None,
-        created_at: created,
-        updated_at: created,
-        expires_at: created + ttl,
-        polls: 0,
-        browser: None,
-        portal: None,
     };
+    let session = Session::new(uuid(), token.clone(), target, created, created + ttl);
     let expires_at = iso(session.expires_at);
     store.tokens.insert(token.clone(), session.id.clone());
     store.sessions.insert(session.id.clone(), session);

@@ -11,14 +11,12 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use weavz_connect::protocol::SessionStatus;
-
 use super::shell::{PageForm, PageQuery, error, page_to_provider, window_config};
 use crate::binding::{self, with_cookie};
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::{EndUser, Knobs, Scope, Session, Store, TOKEN_TTL, portal_key};
+use crate::store::{EndUser, Knobs, Scope, Session, SessionTarget, Store, TOKEN_TTL, portal_key};
 use crate::util::{escape_html, now, secret, uuid};
 
 fn invalid() -> ApiError {
@@ -158,9 +156,7 @@ pub async fn portal_start(
         .ttl_seconds
         .map_or(TOKEN_TTL, |s| time::Duration::seconds(s as i64));
     let cst = secret("cst_");
-    let session = Session {
-        id: uuid(),
-        token: cst.clone(),
+    let target = SessionTarget {
         integration_name: integration.name.to_owned(),
         connection_name: format!(
             "{} ({})",
@@ -174,17 +170,12 @@ pub async fn portal_start(
         success_redirect_uri: None,
         error_redirect_uri: None,
         knobs,
-        status: SessionStatus::Pending,
-        connection_id: None,
-        error: None,
-        created_at: t,
-        updated_at: t,
-        // A session started from the portal never outlives the portal link.
-        expires_at: (t + session_ttl).min(portal_expires_at),
-        polls: 0,
-        browser: owner,
-        portal: Some(portal_key(&token)),
     };
+    // A session started from the portal never outlives the portal link.
+    let expires_at = (t + session_ttl).min(portal_expires_at);
+    let mut session = Session::new(uuid(), cst.clone(), target, t, expires_at);
+    session.browser = owner;
+    session.portal = Some(portal_key(&token));
     store.tokens.insert(cst.clone(), session.id.clone());
     store.sessions.insert(session.id.clone(), session);
     drop(store);
