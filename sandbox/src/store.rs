@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use weavz_connect::protocol::SessionStatus;
+use weavz_connect::protocol::{PollResponse, SessionStatus};
 
 use crate::bounded::{Bounded, Limit};
 use crate::util::iso;
@@ -222,15 +222,17 @@ impl Session {
         self.updated_at = now;
     }
 
-    /// The body of `POST /api/v1/connect/session/poll`.
-    pub fn poll_json(&self) -> Value {
-        json!({
-            "status": self.status,
-            "connectionId": self.connection_id,
-            "integrationName": self.integration_name,
-            "externalId": self.external_id,
-            "error": self.error,
-        })
+    /// The body of `POST /api/v1/connect/session/poll` (Weavz's optional fields stay
+    /// absent: the sandbox does not report them).
+    pub fn poll_response(&self) -> PollResponse {
+        PollResponse {
+            status: self.status,
+            connection_id: self.connection_id.clone(),
+            integration_name: Some(self.integration_name.clone()),
+            external_id: Some(self.external_id.clone()),
+            error: self.error.clone(),
+            ..PollResponse::default()
+        }
     }
 
     /// The `session` object of `GET /api/v1/connect/session/:id`.

@@ -8,13 +8,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
 
+use weavz_connect::protocol::TokenResponse;
+
 use super::extract::{ApiJson, ApiPath};
 use super::validate::{check_text, check_uuid, parse_redirect_uri};
 use crate::catalog::{self, AuthType};
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
 use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session, SessionTarget, TOKEN_TTL};
-use crate::util::{iso, now, secret, uuid};
+use crate::util::{iso, now, secret, uuid, wire_json};
 
 /// Longest consent delay a knob may ask for (the provider also shortens longer
 /// `sandbox_delay_ms` to it).
@@ -166,11 +168,12 @@ pub async fn create_token(
     let expires_at = iso(session.expires_at);
     store.tokens.insert(token.clone(), session.id.clone());
     store.sessions.insert(session.id.clone(), session);
-    Ok(Json(json!({
-        "token": token,
-        "connectUrl": state.connect_url(&token),
-        "expiresAt": expires_at,
-    })))
+    let answer = TokenResponse {
+        connect_url: state.connect_url(&token),
+        token,
+        expires_at,
+    };
+    Ok(Json(wire_json(&answer)))
 }
 
 /// Range checks shared by connect tokens and portal tokens (whose knobs apply to every
@@ -239,7 +242,7 @@ pub async fn poll(
         err.retry_after = Some(1);
         return Err(err);
     }
-    Ok(Json(session.poll_json()))
+    Ok(Json(wire_json(&session.poll_response())))
 }
 
 /// `GET /api/v1/connect/session/:sessionId`. The id is the session's UUID; the `cst_`
