@@ -11,13 +11,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::api::extract::{ApiJson, ApiPath, ApiQuery, MAX_BODY_BYTES};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::api::validate::check_text;
 use crate::catalog;
 use crate::error::{ApiError, Validation};
 use crate::pages::{asset, document, html_response};
 use crate::state::Shared;
-use crate::util::escape_html;
+use crate::util::{MAX_BODY_BYTES, escape_html};
 
 /// The host pages' CSP: what the widget documents as the minimal policy for a host.
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \

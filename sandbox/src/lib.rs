@@ -24,7 +24,6 @@ mod host;
 mod host_check;
 mod hosted;
 mod pages;
-mod portal;
 mod provider;
 mod state;
 mod store;

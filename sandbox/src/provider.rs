@@ -13,13 +13,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::api::extract::MAX_BODY_BYTES;
 use crate::catalog::{self, AuthType, Integration};
 use crate::error::ApiError;
 use crate::pages::{self, asset, document, html_response};
 use crate::state::Shared;
 use crate::store::{AuthRequest, CodeGrant};
-use crate::util::{escape_html, now, pkce_challenge, secret, secrets_equal};
+use crate::util::{MAX_BODY_BYTES, escape_html, now, pkce_challenge, secret, secrets_equal};
 
 const STYLESHEET: &str = "/assets/provider.css";
 /// Codes are short-lived, as RFC 6749 §4.1.2 recommends.
@@ -148,7 +147,7 @@ async fn authorize(
             "Unknown client_id.",
         );
     }
-    let registered = crate::hosted::callback_uri(&state, integration.name);
+    let registered = state.callback_uri(integration.name);
     if get("redirect_uri") != registered {
         return provider_error(
             &state,

@@ -59,6 +59,12 @@ impl AppState {
         format!("{}/connect/portal?token={token}", self.origins.connect)
     }
 
+    /// The redirect URI registered with the provider for one integration. A distinct URI
+    /// per integration is the mix-up defence (RFC 9700 §4.4).
+    pub fn callback_uri(&self, app: &str) -> String {
+        format!("{}/connect/oauth/callback/{app}", self.origins.connect)
+    }
+
     /// Where the demo host backend sends its Weavz calls.
     pub fn upstream(&self) -> String {
         self.config

@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use weavz_connect::protocol::SessionStatus;
+use weavz_connect::protocol::{PollResponse, SessionStatus};
 
 use crate::bounded::{Bounded, Limit};
 use crate::util::iso;
+
+/// Connect tokens live 4 hours unless the `ttlSeconds` knob says otherwise.
+pub const TOKEN_TTL: Duration = Duration::hours(4);
 
 /// How long a poll held by the `pollHangs` knob waits before its 503: longer than any
 /// client's poll timeout, shorter than the demo host's 30 s upstream timeout.
@@ -136,7 +139,66 @@ pub struct Session {
     pub portal: Option<String>,
 }
 
+/// What a new connect session is for: what the token request (or the portal) chose.
+#[derive(Debug, Clone)]
+pub struct SessionTarget {
+    pub integration_name: String,
+    pub connection_name: String,
+    pub external_id: String,
+    pub workspace_id: String,
+    /// The end user's external id.
+    pub end_user_id: Option<String>,
+    pub scope: Scope,
+    pub success_redirect_uri: Option<String>,
+    pub error_redirect_uri: Option<String>,
+    pub knobs: Knobs,
+}
+
 impl Session {
+    /// A pending session for `target`, created at `created_at` and usable until
+    /// `expires_at`: no connection, no error, no polls, no browser and no portal yet.
+    pub fn new(
+        id: String,
+        token: String,
+        target: SessionTarget,
+        created_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Session {
+        let SessionTarget {
+            integration_name,
+            connection_name,
+            external_id,
+            workspace_id,
+            end_user_id,
+            scope,
+            success_redirect_uri,
+            error_redirect_uri,
+            knobs,
+        } = target;
+        Session {
+            id,
+            token,
+            integration_name,
+            connection_name,
+            external_id,
+            workspace_id,
+            end_user_id,
+            scope,
+            success_redirect_uri,
+            error_redirect_uri,
+            knobs,
+            status: SessionStatus::Pending,
+            connection_id: None,
+            error: None,
+            created_at,
+            updated_at: created_at,
+            expires_at,
+            polls: 0,
+            browser: None,
+            portal: None,
+        }
+    }
+
     /// Whether the token no longer works at `now`.
     pub fn expired(&self, now: OffsetDateTime) -> bool {
         now >= self.expires_at
@@ -160,15 +222,17 @@ impl Session {
         self.updated_at = now;
     }
 
-    /// The body of `POST /api/v1/connect/session/poll`.
-    pub fn poll_json(&self) -> Value {
-        json!({
-            "status": self.status,
-            "connectionId": self.connection_id,
-            "integrationName": self.integration_name,
-            "externalId": self.external_id,
-            "error": self.error,
-        })
+    /// The body of `POST /api/v1/connect/session/poll` (Weavz's optional fields stay
+    /// absent: the sandbox does not report them).
+    pub fn poll_response(&self) -> PollResponse {
+        PollResponse {
+            status: self.status,
+            connection_id: self.connection_id.clone(),
+            integration_name: Some(self.integration_name.clone()),
+            external_id: Some(self.external_id.clone()),
+            error: self.error.clone(),
+            ..PollResponse::default()
+        }
     }
 
     /// The `session` object of `GET /api/v1/connect/session/:id`.
@@ -610,9 +674,7 @@ mod tests {
     const T0: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
 
     fn session(n: usize, created: OffsetDateTime, ttl: Duration) -> Session {
-        Session {
-            id: format!("s{n}"),
-            token: format!("cst_{n}"),
+        let target = SessionTarget {
             integration_name: "openai".into(),
             connection_name: "OpenAI".into(),
             external_id: "user-1".into(),
@@ -622,16 +684,14 @@ mod tests {
             success_redirect_uri: None,
             error_redirect_uri: None,
             knobs: Knobs::default(),
-            status: SessionStatus::Pending,
-            connection_id: None,
-            error: None,
-            created_at: created,
-            updated_at: created,
-            expires_at: created + ttl,
-            polls: 0,
-            browser: None,
-            portal: None,
-        }
+        };
+        Session::new(
+            format!("s{n}"),
+            format!("cst_{n}"),
+            target,
+            created,
+            created + ttl,
+        )
     }
 
     fn add_session(store: &mut Store, s: Session) {

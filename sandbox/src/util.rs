@@ -6,6 +6,17 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+/// Largest request body any origin accepts (64 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A typed answer as the JSON value the sandbox sends: a `serde_json::Value` keeps its keys
+/// sorted, so an answer built from `protocol`'s types has the same bytes as the
+/// hand-built ones it replaces.
+pub fn wire_json<T: serde::Serialize>(answer: &T) -> serde_json::Value {
+    // Only maps with non-string keys fail to serialize; the wire types have none.
+    serde_json::to_value(answer).expect("a wire type always serializes to JSON")
+}
+
 /// `n` random bytes from the operating system's generator.
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];

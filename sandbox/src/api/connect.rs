@@ -8,18 +8,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
 
-use weavz_connect::protocol::SessionStatus;
+use weavz_connect::protocol::TokenResponse;
 
 use super::extract::{ApiJson, ApiPath};
 use super::validate::{check_text, check_uuid, parse_redirect_uri};
 use crate::catalog::{self, AuthType};
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
-use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session};
-use crate::util::{iso, now, secret, uuid};
-
-/// Connect tokens live 4 hours unless the `ttlSeconds` knob says otherwise.
-pub const TOKEN_TTL: Duration = Duration::hours(4);
+use crate::store::{Knobs, MAX_POLL_HANGS, POLL_HANG, Scope, Session, SessionTarget, TOKEN_TTL};
+use crate::util::{iso, now, secret, uuid, wire_json};
 
 /// Longest consent delay a knob may ask for (the provider also shortens longer
 /// `sandbox_delay_ms` to it).
@@ -152,9 +149,7 @@ pub async fn create_token(
         .ttl_seconds
         .map_or(TOKEN_TTL, |s| Duration::seconds(s as i64));
     let token = secret("cst_");
-    let session = Session {
-        id: uuid(),
-        token: token.clone(),
+    let target = SessionTarget {
         integration_name,
         connection_name,
         external_id,
@@ -168,24 +163,17 @@ pub async fn create_token(
         success_redirect_uri,
         error_redirect_uri,
         knobs,
-        status: SessionStatus::Pending,
-        connection_id: None,
-        error: None,
-        created_at: created,
-        updated_at: created,
-        expires_at: created + ttl,
-        polls: 0,
-        browser: None,
-        portal: None,
     };
+    let session = Session::new(uuid(), token.clone(), target, created, created + ttl);
     let expires_at = iso(session.expires_at);
     store.tokens.insert(token.clone(), session.id.clone());
     store.sessions.insert(session.id.clone(), session);
-    Ok(Json(json!({
-        "token": token,
-        "connectUrl": state.connect_url(&token),
-        "expiresAt": expires_at,
-    })))
+    let answer = TokenResponse {
+        connect_url: state.connect_url(&token),
+        token,
+        expires_at,
+    };
+    Ok(Json(wire_json(&answer)))
 }
 
 /// Range checks shared by connect tokens and portal tokens (whose knobs apply to every
@@ -254,7 +242,7 @@ pub async fn poll(
         err.retry_after = Some(1);
         return Err(err);
     }
-    Ok(Json(session.poll_json()))
+    Ok(Json(wire_json(&session.poll_response())))
 }
 
 /// `GET /api/v1/connect/session/:sessionId`. The id is the session's UUID; the `cst_`

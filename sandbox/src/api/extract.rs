@@ -10,10 +10,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::util::secrets_equal;
-
-/// Largest request body the API accepts (64 KiB).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use crate::util::{MAX_BODY_BYTES, secrets_equal};
 
 /// A JSON request body whose every failure is a Weavz error body:
 /// 415 for a non-JSON content type, 413 past [`MAX_BODY_BYTES`], 400 `VALIDATION_ERROR`

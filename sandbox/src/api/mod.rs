@@ -16,8 +16,6 @@ use axum::routing::{get, post};
 use crate::error::ApiError;
 use crate::state::Shared;
 
-pub use connect::TOKEN_TTL;
-
 /// The `/api/v1` router.
 pub fn router(state: Shared) -> Router<Shared> {
     let authed = Router::new()
@@ -45,5 +43,5 @@ pub fn router(state: Shared) -> Router<Shared> {
                 "Method not allowed on this endpoint",
             )
         })
-        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(crate::util::MAX_BODY_BYTES))
 }

@@ -4,22 +4,19 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use weavz_connect::protocol::SessionStatus;
-
-use crate::api::TOKEN_TTL;
+use super::shell::{PageForm, PageQuery, error, page_to_provider, window_config};
 use crate::binding::{self, with_cookie};
 use crate::catalog::{self, Integration};
 use crate::error::ApiError;
-use crate::hosted::{PageQuery, error, form_error, page_to_provider, window_config};
 use crate::state::Shared;
-use crate::store::{EndUser, Knobs, Scope, Session, Store, portal_key};
+use crate::store::{EndUser, Knobs, Scope, Session, SessionTarget, Store, TOKEN_TTL, portal_key};
 use crate::util::{escape_html, now, secret, uuid};
 
 fn invalid() -> ApiError {
@@ -125,15 +122,8 @@ pub async fn portal_page(
 pub async fn portal_start(
     State(state): State<Shared>,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, axum::extract::rejection::FormRejection>,
+    PageForm(values): PageForm<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = binding::same_origin_post(&headers, &state.origins.connect) {
-        return error(&headers, e);
-    }
-    let values = match form {
-        Ok(Form(values)) => values,
-        Err(rejection) => return form_error(&headers, &rejection),
-    };
     let token = values.get("token").cloned().unwrap_or_default();
     let wanted = values.get("integration").cloned().unwrap_or_default();
     let mut store = state.store.lock().await;
@@ -166,9 +156,7 @@ pub async fn portal_start(
         .ttl_seconds
         .map_or(TOKEN_TTL, |s| time::Duration::seconds(s as i64));
     let cst = secret("cst_");
-    let session = Session {
-        id: uuid(),
-        token: cst.clone(),
+    let target = SessionTarget {
         integration_name: integration.name.to_owned(),
         connection_name: format!(
             "{} ({})",
@@ -182,17 +170,12 @@ pub async fn portal_start(
         success_redirect_uri: None,
         error_redirect_uri: None,
         knobs,
-        status: SessionStatus::Pending,
-        connection_id: None,
-        error: None,
-        created_at: t,
-        updated_at: t,
-        // A session started from the portal never outlives the portal link.
-        expires_at: (t + session_ttl).min(portal_expires_at),
-        polls: 0,
-        browser: owner,
-        portal: Some(portal_key(&token)),
     };
+    // A session started from the portal never outlives the portal link.
+    let expires_at = (t + session_ttl).min(portal_expires_at);
+    let mut session = Session::new(uuid(), cst.clone(), target, t, expires_at);
+    session.browser = owner;
+    session.portal = Some(portal_key(&token));
     store.tokens.insert(cst.clone(), session.id.clone());
     store.sessions.insert(session.id.clone(), session);
     drop(store);
