@@ -625,7 +625,7 @@ fn table(r: &Value, widget: &[Artifact], anchors: &[(Artifact, &str)]) -> String
     let f = &r["flood"];
     let _ = writeln!(
         out,
-        "7. flood: {} forged messages (20,000 small, 40 of 2 MB) posted to the page, core",
+        "7. flood: {} foreign messages from another site's window (20,000 small, 40 of ~2 MB, 2 markers), core",
         f["messages"]
     );
     let longest = |v: &Value| {
