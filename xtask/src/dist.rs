@@ -326,6 +326,11 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
             cargo().args(["fmt", "--check"]).current_dir(dir),
         )?;
     }
+    // A target dir of its own: the widget crate is a cdylib too, so cargo names its rlib
+    // without a hash, and the packaged builds (other features, same profile) would
+    // overwrite the one this build reuses ("can't find crate for `weavz_connect`" on the
+    // next run).
+    let leptos_target = target.join("example-leptos");
     run(
         "building examples/leptos (wasm32, release)",
         cargo()
@@ -336,7 +341,7 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
                 "wasm32-unknown-unknown",
                 "--target-dir",
             ])
-            .arg(&target)
+            .arg(&leptos_target)
             .current_dir(&leptos),
     )?;
     let site = target.join("examples/leptos");
@@ -355,7 +360,7 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
                 "--out-dir",
             ])
             .arg(&site)
-            .arg(target.join("wasm32-unknown-unknown/release/weavz_connect_example_leptos.wasm")),
+            .arg(leptos_target.join("wasm32-unknown-unknown/release/weavz_connect_example_leptos.wasm")),
     )?;
     copy_dir(&leptos.join("static"), &site)?;
 
