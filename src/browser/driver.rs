@@ -684,23 +684,7 @@ fn new_inner(
 /// Picks up a redirect-mode flow saved by an earlier page: asks its session until it ends
 /// (`hint` is what the return URL claimed). The flow keeps its id. Removes the saved
 /// record when it ends.
-///
-/// # Examples
-///
-/// ```no_run
-/// use std::rc::Rc;
-/// use weavz_connect::browser::driver::{self, Report};
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// let back = redirect::read_return(&window);
-/// for pending in redirect::load_all(&window) {
-///     let hint = if back.flow_id.as_deref() == Some(pending.id.as_str()) { back.hint.clone() } else { None };
-///     let handle = driver::resume_pending(&window, &pending, hint, Rc::new(|_: &str, _: Report<'_>| {}));
-///     assert_eq!(handle.id(), pending.id);
-/// }
-/// ```
-pub fn resume_pending(
+pub(crate) fn resume_pending(
     window: &Window,
     pending: &Pending,
     hint: Option<ResultOutcome>,

@@ -2,14 +2,13 @@
 //! (no serialisation library), with the names documented in the README.
 //!
 //! ```no_run
-//! use weavz_connect::browser::events::{dispatch, terminal_event};
-//! use weavz_connect::flow::{ErrorCode, FlowError, Outcome};
+//! use weavz_connect::browser::events::dispatch_report;
+//! use weavz_connect::flow::{ErrorCode, FlowError, Outcome, Report};
 //!
-//! let document = web_sys::window().unwrap().document().unwrap();
+//! let document: web_sys::EventTarget = web_sys::window().unwrap().document().unwrap().into();
 //! let outcome = Outcome::Failed(FlowError::new(ErrorCode::UserCancelled, "closed"));
-//! let (name, detail) = terminal_event(&outcome);
-//! assert_eq!(name, "weavz:connect-cancelled");
-//! dispatch(&document, name, &detail);
+//! // A cancel is not an error: this dispatches `weavz:connect-cancelled`.
+//! dispatch_report(&document, "f1", &Report::Finished(&outcome));
 //! ```
 
 use js_sys::{Object, Reflect};
@@ -25,14 +24,17 @@ use crate::protocol::SessionStatus;
 ///
 /// ```no_run
 /// use wasm_bindgen::JsCast;
+/// use wasm_bindgen::closure::Closure;
 /// use weavz_connect::browser::events::CONNECTION_CREATED;
-/// use weavz_connect::browser::listener::Listener;
 ///
 /// let document = web_sys::window().unwrap().document().unwrap();
-/// let _listener = Listener::new(&document, CONNECTION_CREATED, |event| {
-///     let detail = event.unchecked_into::<web_sys::CustomEvent>().detail();
-///     web_sys::console::log_2(&"connected".into(), &detail);
+/// let on_created = Closure::<dyn Fn(web_sys::CustomEvent)>::new(|event: web_sys::CustomEvent| {
+///     web_sys::console::log_2(&"connected".into(), &event.detail());
 /// });
+/// document
+///     .add_event_listener_with_callback(CONNECTION_CREATED, on_created.as_ref().unchecked_ref())
+///     .unwrap();
+/// on_created.forget(); // for the page's lifetime
 /// ```
 pub const CONNECTION_CREATED: &str = "weavz:connection-created";
 /// `weavz:connect-error`.
@@ -44,19 +46,21 @@ pub const CONNECTION_CREATED: &str = "weavz:connection-created";
 ///
 /// // A cancel is not an error: it has an event of its own.
 /// assert_ne!(CONNECT_ERROR, CONNECT_CANCELLED);
-/// assert_eq!(CONNECT_ERROR, "weavz:connect-error");
 /// ```
 pub const CONNECT_ERROR: &str = "weavz:connect-error";
-/// `weavz:connect-cancelled`.
+/// `weavz:connect-cancelled`: the user closed the window or cancelled (not an error).
 ///
 /// # Examples
 ///
 /// ```no_run
-/// use weavz_connect::browser::events::{CONNECT_CANCELLED, terminal_event};
-/// use weavz_connect::flow::{ErrorCode, FlowError, Outcome};
+/// use weavz_connect::browser::events::{CONNECT_CANCELLED, dispatch_report};
+/// use weavz_connect::flow::{ErrorCode, FlowError, Outcome, Report};
 ///
+/// let window: web_sys::EventTarget = web_sys::window().unwrap().into();
 /// let outcome = Outcome::Failed(FlowError::new(ErrorCode::UserCancelled, "closed"));
-/// assert_eq!(terminal_event(&outcome).0, CONNECT_CANCELLED);
+/// // Dispatches CONNECT_CANCELLED, not CONNECT_ERROR.
+/// dispatch_report(&window, "f1", &Report::Finished(&outcome));
+/// # let _ = CONNECT_CANCELLED;
 /// ```
 pub const CONNECT_CANCELLED: &str = "weavz:connect-cancelled";
 /// `weavz:connect-event`: the progress (and debug) stream.
@@ -64,11 +68,13 @@ pub const CONNECT_CANCELLED: &str = "weavz:connect-cancelled";
 /// # Examples
 ///
 /// ```no_run
-/// use weavz_connect::browser::events::{CONNECT_EVENT, dispatch, progress_detail};
-/// use weavz_connect::flow::Progress;
+/// use weavz_connect::browser::events::{CONNECT_EVENT, dispatch_report};
+/// use weavz_connect::flow::{Progress, Report};
 ///
-/// let document = web_sys::window().unwrap().document().unwrap();
-/// dispatch(&document, CONNECT_EVENT, &progress_detail("f1", Progress::PopupOpened));
+/// let document: web_sys::EventTarget = web_sys::window().unwrap().document().unwrap().into();
+/// // A CONNECT_EVENT with detail {name: "popup_opened", flowId: "f1", level: "info", …}.
+/// dispatch_report(&document, "f1", &Report::Progress(Progress::PopupOpened));
+/// # let _ = CONNECT_EVENT;
 /// ```
 pub const CONNECT_EVENT: &str = "weavz:connect-event";
 
@@ -90,28 +96,7 @@ fn status_str(s: SessionStatus) -> &'static str {
 }
 
 /// `{connectionId, integrationName, externalId, endUserId?, confirmed, session?}`.
-///
-/// # Examples
-///
-/// ```no_run
-/// use js_sys::Reflect;
-/// use weavz_connect::browser::events::connection_detail;
-/// use weavz_connect::flow::Connection;
-///
-/// let connection = Connection {
-///     connection_id: "conn_1".into(),
-///     integration_name: "slack".into(),
-///     external_id: "user-42".into(),
-///     end_user_id: None,
-///     session: None,
-///     confirmed: false,
-/// };
-/// let detail = connection_detail(&connection);
-/// assert_eq!(Reflect::get(&detail, &"connectionId".into()).unwrap(), "conn_1");
-/// assert_eq!(Reflect::get(&detail, &"confirmed".into()).unwrap(), false);
-/// assert!(!Reflect::has(&detail, &"session".into()).unwrap());
-/// ```
-pub fn connection_detail(c: &Connection) -> Object {
+pub(crate) fn connection_detail(c: &Connection) -> Object {
     let o = Object::new();
     set(&o, "connectionId", c.connection_id.as_str());
     set(&o, "integrationName", c.integration_name.as_str());
@@ -143,19 +128,7 @@ pub fn connection_detail(c: &Connection) -> Object {
 }
 
 /// `{code, message, retryable}`.
-///
-/// # Examples
-///
-/// ```no_run
-/// use js_sys::Reflect;
-/// use weavz_connect::browser::events::error_detail;
-/// use weavz_connect::flow::{ErrorCode, FlowError};
-///
-/// let detail = error_detail(&FlowError::new(ErrorCode::PopupBlocked, "Allow pop-ups."));
-/// assert_eq!(Reflect::get(&detail, &"code".into()).unwrap(), "popup_blocked");
-/// assert_eq!(Reflect::get(&detail, &"retryable".into()).unwrap(), true);
-/// ```
-pub fn error_detail(e: &FlowError) -> Object {
+pub(crate) fn error_detail(e: &FlowError) -> Object {
     let o = Object::new();
     set(&o, "code", e.code.as_str());
     set(&o, "message", e.message.as_str());
@@ -164,19 +137,8 @@ pub fn error_detail(e: &FlowError) -> Object {
 }
 
 /// An `Error` carrying `code` and `retryable`, for promise rejections.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::events::error_value;
-/// use weavz_connect::flow::{ErrorCode, FlowError};
-///
-/// let err = FlowError::new(ErrorCode::Timeout, "Connecting took too long.");
-/// // What `open()`'s promise rejects with: an `Error` with `code` and `retryable`.
-/// let rejection = js_sys::Promise::reject(&error_value(&err));
-/// # let _ = rejection;
-/// ```
-pub fn error_value(e: &FlowError) -> JsValue {
+#[cfg(feature = "js")]
+pub(crate) fn error_value(e: &FlowError) -> JsValue {
     let err = js_sys::Error::new(&e.message);
     set(&err, "code", e.code.as_str());
     set(&err, "retryable", e.retryable);
@@ -184,19 +146,7 @@ pub fn error_value(e: &FlowError) -> JsValue {
 }
 
 /// `{name, flowId, at}` for a progress step.
-///
-/// # Examples
-///
-/// ```no_run
-/// use js_sys::Reflect;
-/// use weavz_connect::browser::events::progress_detail;
-/// use weavz_connect::flow::Progress;
-///
-/// let detail = progress_detail("f1", Progress::ResultReceived);
-/// assert_eq!(Reflect::get(&detail, &"name".into()).unwrap(), "result_received");
-/// assert_eq!(Reflect::get(&detail, &"level".into()).unwrap(), "info");
-/// ```
-pub fn progress_detail(flow_id: &str, p: Progress) -> Object {
+pub(crate) fn progress_detail(flow_id: &str, p: Progress) -> Object {
     let o = Object::new();
     set(&o, "name", p.as_str());
     set(&o, "flowId", flow_id);
@@ -206,20 +156,7 @@ pub fn progress_detail(flow_id: &str, p: Progress) -> Object {
 }
 
 /// `{name, flowId, at, level: "debug", reason?, origin?}` for something ignored.
-///
-/// # Examples
-///
-/// ```no_run
-/// use js_sys::Reflect;
-/// use weavz_connect::browser::events::debug_detail;
-/// use weavz_connect::flow::Note;
-///
-/// let detail = debug_detail("f1", &Note::RejectedOrigin("https://evil.example".into()));
-/// assert_eq!(Reflect::get(&detail, &"name".into()).unwrap(), "rejected_origin");
-/// assert_eq!(Reflect::get(&detail, &"origin".into()).unwrap(), "https://evil.example");
-/// assert_eq!(Reflect::get(&detail, &"level".into()).unwrap(), "debug");
-/// ```
-pub fn debug_detail(flow_id: &str, note: &Note) -> Object {
+pub(crate) fn debug_detail(flow_id: &str, note: &Note) -> Object {
     let o = Object::new();
     set(&o, "name", note.as_str());
     set(&o, "flowId", flow_id);
@@ -237,20 +174,7 @@ pub fn debug_detail(flow_id: &str, note: &Note) -> Object {
 }
 
 /// Dispatches a bubbling, composed `CustomEvent` with `detail` on `target`.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::events::{CONNECT_ERROR, dispatch, error_detail};
-/// use weavz_connect::flow::{ErrorCode, FlowError};
-///
-/// let document = web_sys::window().unwrap().document().unwrap();
-/// let element = document.get_element_by_id("connect-slack").unwrap();
-/// // Bubbles and crosses shadow roots: listeners on `document` and `window` see it too.
-/// let err = FlowError::new(ErrorCode::Network, "The host backend could not be reached.");
-/// dispatch(&element, CONNECT_ERROR, &error_detail(&err));
-/// ```
-pub fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
+pub(crate) fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
@@ -261,20 +185,7 @@ pub fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
 }
 
 /// The terminal event for an outcome: name and detail.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::events::{CONNECT_ERROR, dispatch, terminal_event};
-/// use weavz_connect::flow::{ErrorCode, FlowError, Outcome};
-///
-/// let outcome = Outcome::Failed(FlowError::new(ErrorCode::SessionExpired, "expired"));
-/// let (name, detail) = terminal_event(&outcome);
-/// assert_eq!(name, CONNECT_ERROR);
-/// let document = web_sys::window().unwrap().document().unwrap();
-/// dispatch(&document, name, &detail);
-/// ```
-pub fn terminal_event(outcome: &Outcome) -> (&'static str, Object) {
+pub(crate) fn terminal_event(outcome: &Outcome) -> (&'static str, Object) {
     match outcome {
         Outcome::Connected(c) => (CONNECTION_CREATED, connection_detail(c)),
         Outcome::Failed(e) if e.code == ErrorCode::UserCancelled => (CONNECT_CANCELLED, error_detail(e)),
@@ -283,7 +194,8 @@ pub fn terminal_event(outcome: &Outcome) -> (&'static str, Object) {
 }
 
 /// Dispatches a flow's report on `target` as the widget's DOM events: progress and debug
-/// notes as `weavz:connect-event`, the end as its terminal event ([`terminal_event`]). Every
+/// notes as `weavz:connect-event`, the end as its terminal event (`weavz:connection-created`, `weavz:connect-error` or
+/// `weavz:connect-cancelled`). Every
 /// widget that shows a flow (element, Leptos button, panel, resumed flows) goes through here.
 ///
 /// ```no_run

@@ -1,17 +1,4 @@
 //! Calls to the host backend: fetching a connect URL and polling the session.
-//!
-//! ```no_run
-//! use weavz_connect::browser::http::{fetch_target, poll};
-//! use weavz_connect::flow::PollResult;
-//!
-//! wasm_bindgen_futures::spawn_local(async {
-//!     let target = fetch_target("/api/connect-token", r#"{"integrationName":"slack"}"#).await.unwrap();
-//!     let token = target.token.expect("a cst_ token");
-//!     if let PollResult::Status(s) = poll("/api/connect-session", &token, None).await {
-//!         assert!(!s.status.is_terminal(), "nobody opened the connect page yet");
-//!     }
-//! });
-//! ```
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -155,20 +142,6 @@ pub(crate) fn target_from_object(obj: &JsValue) -> Result<Target, FlowError> {
 /// A target from a connect URL, resolved against the page when relative is not allowed:
 /// the URL must be absolute http(s). The token comes from `token` if given, else from
 /// the URL's `token` parameter.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::target_from_url;
-/// use weavz_connect::flow::ErrorCode;
-///
-/// let target = target_from_url("https://platform.weavz.io/connect?token=cst_1", None).unwrap();
-/// assert_eq!(target.token.as_deref(), Some("cst_1"));
-/// let given = target_from_url("https://platform.weavz.io/connect", Some("cst_2".into())).unwrap();
-/// assert_eq!(given.token.as_deref(), Some("cst_2"));
-/// let err = target_from_url("/connect?token=cst_1", None).unwrap_err();
-/// assert_eq!(err.code, ErrorCode::InvalidOptions);
-/// ```
 pub fn target_from_url(url: &str, token: Option<String>) -> Result<Target, FlowError> {
     let invalid = || {
         FlowError::new(
@@ -190,20 +163,6 @@ pub fn target_from_url(url: &str, token: Option<String>) -> Result<Target, FlowE
 }
 
 /// Asks the host backend's token endpoint for a connect URL.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::fetch_target;
-///
-/// wasm_bindgen_futures::spawn_local(async {
-///     match fetch_target("/api/connect-token", r#"{"integrationName":"slack"}"#).await {
-///         Ok(target) => web_sys::console::log_1(&target.connect_url.into()),
-///         // `network`; retryable unless the backend answered with a 4xx other than 408/429.
-///         Err(e) => web_sys::console::warn_1(&format!("{}: {}", e.code.as_str(), e.message).into()),
-///     }
-/// });
-/// ```
 pub async fn fetch_target(endpoint: &str, body: &str) -> Result<Target, FlowError> {
     let answer = post_json(endpoint, body).await.map_err(|e| {
         FlowError::new(
@@ -255,24 +214,6 @@ pub(crate) fn js_message(e: &JsValue) -> String {
 
 /// Polls the session through the host backend's session endpoint. `signal` aborts the
 /// request (the flow's poll timeout); an aborted poll answers [`PollResult::Retry`].
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::http::poll;
-/// use weavz_connect::flow::PollResult;
-/// use weavz_connect::protocol::SessionStatus;
-///
-/// wasm_bindgen_futures::spawn_local(async {
-///     match poll("/api/connect-session", "cst_1", None).await {
-///         PollResult::Status(s) if s.status == SessionStatus::Completed => {
-///             web_sys::console::log_1(&format!("connected {:?}", s.connection_id).into())
-///         }
-///         PollResult::Status(_) | PollResult::Retry { .. } => { /* ask again later */ }
-///         PollResult::InvalidToken | PollResult::Fatal(_) => { /* give up */ }
-///     }
-/// });
-/// ```
 pub async fn poll(endpoint: &str, token: &str, signal: Option<&web_sys::AbortSignal>) -> PollResult {
     let body = js_sys::JSON::stringify(&{
         let o = js_sys::Object::new();

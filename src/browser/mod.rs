@@ -25,13 +25,17 @@
 
 pub mod driver;
 pub mod events;
-pub mod http;
-pub mod listener;
-pub mod message;
-pub mod options;
-pub mod popup;
-pub mod redirect;
+pub(crate) mod http;
+pub(crate) mod listener;
+pub(crate) mod message;
+#[cfg(any(feature = "js", feature = "element"))]
+pub(crate) mod options;
+pub(crate) mod popup;
+pub(crate) mod redirect;
 pub mod resume;
-pub mod timer;
+pub(crate) mod timer;
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests;
 
 pub use driver::{FlowHandle, Mode, Observer, Report, ShownBy, Source, StartOptions, active_flows, start};

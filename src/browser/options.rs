@@ -1,15 +1,6 @@
 //! The browser half of [`crate::options`]: what needs JavaScript values — token
 //! parameters (an object, or JSON text), the connect URL (parsed by the browser), a
 //! number attribute — and the [`StartOptions`] every surface hands the driver.
-//!
-//! ```no_run
-//! use weavz_connect::browser::options::{Extras, start_options};
-//! use weavz_connect::options::Given;
-//!
-//! let checked = Given::widget("slack", "/api/connect-token").check().unwrap();
-//! let start = start_options(checked, Extras::default()).unwrap();
-//! assert_eq!(start.integration.as_deref(), Some("slack"));
-//! ```
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -21,16 +12,6 @@ use crate::flow::FlowError;
 use crate::options::{Checked, Via, invalid, messages};
 
 /// What a surface has beyond [`Checked`]: JavaScript values and who shows the flow.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::driver::ShownBy;
-/// use weavz_connect::browser::options::Extras;
-///
-/// let extras = Extras { shown_by: Some(ShownBy::Button), ..Extras::default() };
-/// assert!(extras.get_connect_url.is_none());
-/// ```
 #[derive(Default)]
 pub struct Extras {
     /// Extra token request fields: an object or `undefined` (widgets' JSON text goes
@@ -49,17 +30,7 @@ pub struct Extras {
 }
 
 /// Token parameters from JSON text (an attribute or a prop), or `undefined` without any.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::options::token_params_text;
-///
-/// assert!(token_params_text(Some(r#"{"externalId":"u-1"}"#)).unwrap().is_object());
-/// assert!(token_params_text(None).unwrap().is_undefined());
-/// assert!(token_params_text(Some("{not json")).is_err());
-/// assert!(token_params_text(Some("[1]")).is_err());
-/// ```
+#[cfg(feature = "element")]
 pub fn token_params_text(text: Option<&str>) -> Result<JsValue, FlowError> {
     match text {
         None => Ok(JsValue::UNDEFINED),
@@ -77,17 +48,6 @@ fn is_record(v: &JsValue) -> bool {
 /// The token endpoint's JSON body: the token parameters (copied, never mutated) plus
 /// `integrationName` and `endUserId` (the end user's external id, for an end-user portal
 /// token endpoint) when given.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::options::token_body;
-///
-/// let params = js_sys::JSON::parse(r#"{"externalId":"u-1"}"#).unwrap();
-/// let body = token_body(Some("slack"), None, &params).unwrap();
-/// assert_eq!(body, r#"{"externalId":"u-1","integrationName":"slack"}"#);
-/// assert!(token_body(None, None, &"text".into()).is_err());
-/// ```
 pub fn token_body(
     integration: Option<&str>,
     end_user_id: Option<&str>,
@@ -114,34 +74,13 @@ pub fn token_body(
 /// A number attribute (`close-grace-ms="1500"`): decimal only, read by JavaScript's unary
 /// `+` (Rust's float parser would cost the WebAssembly ~18 KB); anything else is `NaN`,
 /// which [`crate::options::Given::check`] refuses.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::options::attribute_number;
-///
-/// assert_eq!(attribute_number("1500"), 1500.0);
-/// assert!(attribute_number("0x10").is_nan());
-/// ```
+#[cfg(feature = "element")]
 pub fn attribute_number(text: &str) -> f64 {
     crate::options::decimal(text, |t| JsValue::from_str(t).unchecked_into_f64())
 }
 
 /// The driver's options from checked ones: the connect URL parsed (and its token read), or
 /// the token request's body built.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::driver::Source;
-/// use weavz_connect::browser::options::{Extras, start_options};
-/// use weavz_connect::options::{Given, messages};
-///
-/// let given = Given { connect_url: Some("https://platform.weavz.io/connect".into()),
-///                     session_endpoint: Some("/s".into()), ..Given::default() };
-/// let err = start_options(given.check().unwrap(), Extras::default()).err().unwrap();
-/// assert_eq!(err.message, messages::SESSION_NEEDS_TOKEN);
-/// ```
 pub fn start_options(checked: Checked, extras: Extras) -> Result<StartOptions, FlowError> {
     let params = extras.token_params;
     let source = match checked.via {
@@ -182,18 +121,7 @@ pub fn start_options(checked: Checked, extras: Extras) -> Result<StartOptions, F
 
 /// A widget's flow options (`<weavz-connect>`, `ConnectButton`, the panel): its checked
 /// options, its token parameters as JSON text, and which kind of widget shows the flow.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::driver::ShownBy;
-/// use weavz_connect::browser::options::for_widget;
-/// use weavz_connect::options::Given;
-///
-/// let checked = Given::widget("slack", "/api/connect-token").check().unwrap();
-/// let start = for_widget(checked, Some(r#"{"externalId":"u-1"}"#), ShownBy::Button).unwrap();
-/// assert_eq!(start.shown_by, Some(ShownBy::Button));
-/// ```
+#[cfg(feature = "element")]
 pub fn for_widget(
     checked: Checked,
     token_params: Option<&str>,

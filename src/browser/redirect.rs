@@ -5,18 +5,6 @@
 //! A saved record holds the flow id, the connect URL and its `cst_` token, the token's
 //! expiry, the session endpoint and the integration — what the next page needs to ask the
 //! session, and nothing more (no API key ever reaches the browser).
-//!
-//! ```no_run
-//! use weavz_connect::browser::redirect;
-//!
-//! let window = web_sys::window().unwrap();
-//! // The page that comes back: which flow, and what the hosted page claims.
-//! let back = redirect::read_return(&window);
-//! let pending = redirect::load_all(&window);
-//! if let Some(p) = pending.iter().find(|p| back.flow_id.as_deref() == Some(p.id.as_str())) {
-//!     redirect::clean_address_bar(&window, p.hash.as_deref());
-//! }
-//! ```
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -35,28 +23,6 @@ pub(crate) const KEY_PREFIX: &str = "weavz-connect:pending:";
 pub(crate) const DEFAULT_PENDING_MS: Millis = 60.0 * 60.0 * 1000.0;
 
 /// A redirect-mode flow that left the page and has not ended yet.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect::{self, Pending};
-///
-/// let window = web_sys::window().unwrap();
-/// let pending = Pending {
-///     id: "0123456789abcdef0123456789abcdef".into(),
-///     connect_url: "https://platform.weavz.io/connect?token=cst_1".into(),
-///     token: "cst_1".into(),
-///     expires_at: None,
-///     session_endpoint: "/api/connect-session".into(),
-///     integration: Some("slack".into()),
-///     shown_by: Some(weavz_connect::options::ShownBy::Button),
-///     hash: redirect::current_hash(&window),
-///     created: js_sys::Date::now(),
-///     deadline: None,
-/// };
-/// redirect::save(&window, &pending).unwrap();
-/// assert!(redirect::load_all(&window).contains(&pending));
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     /// The flow's id.
@@ -83,18 +49,6 @@ pub struct Pending {
 
 impl Pending {
     /// The target to resume: the saved URL, token and expiry.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// use weavz_connect::browser::redirect;
-    ///
-    /// let window = web_sys::window().unwrap();
-    /// for pending in redirect::load_all(&window) {
-    ///     let target = pending.target().expect("an absolute http(s) connect URL");
-    ///     assert_eq!(target.token.as_deref(), Some(pending.token.as_str()));
-    /// }
-    /// ```
     pub fn target(&self) -> Option<Target> {
         // Parsed by the browser, as every connect URL is (same rules: absolute http(s)).
         let mut target = super::http::target_from_url(&self.connect_url, Some(self.token.clone())).ok()?;
@@ -157,32 +111,6 @@ fn storage(window: &Window) -> Option<Storage> {
 
 /// Saves a pending flow. Fails when `sessionStorage` is unavailable or full: the flow
 /// could not survive the page change, so it must not leave.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect::{self, Pending};
-///
-/// let window = web_sys::window().unwrap();
-/// let pending = Pending {
-///     id: "f1".into(),
-///     connect_url: "https://platform.weavz.io/connect?token=cst_1".into(),
-///     token: "cst_1".into(),
-///     expires_at: None,
-///     session_endpoint: "/api/connect-session".into(),
-///     integration: None,
-///     shown_by: None,
-///     hash: None,
-///     created: js_sys::Date::now(),
-///     deadline: None,
-/// };
-/// match redirect::save(&window, &pending) {
-///     // Only now may the page leave.
-///     Ok(()) => assert!(redirect::is_saved(&window, "f1")),
-///     // `invalid_options`: no sessionStorage here; use a popup.
-///     Err(e) => web_sys::console::warn_1(&e.message.into()),
-/// }
-/// ```
 pub fn save(window: &Window, pending: &Pending) -> Result<(), FlowError> {
     let unavailable = || {
         FlowError::new(
@@ -199,16 +127,6 @@ pub fn save(window: &Window, pending: &Pending) -> Result<(), FlowError> {
 }
 
 /// Removes a pending flow (it ended).
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// redirect::remove(&window, "f1");
-/// assert!(!redirect::is_saved(&window, "f1"));
-/// ```
 pub fn remove(window: &Window, id: &str) {
     if let Some(store) = storage(window) {
         let _ = store.remove_item(&format!("{KEY_PREFIX}{id}"));
@@ -216,34 +134,12 @@ pub fn remove(window: &Window, id: &str) {
 }
 
 /// Whether the flow `id` is still saved (no page has finished it).
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// // A page restored with Back: did a page loaded in between finish the flow?
-/// let handled_elsewhere = !redirect::is_saved(&window, "f1");
-/// # let _ = handled_elsewhere;
-/// ```
 pub fn is_saved(window: &Window, id: &str) -> bool {
     storage(window).is_some_and(|s| s.get_item(&format!("{KEY_PREFIX}{id}")).ok().flatten().is_some())
 }
 
 /// Every pending flow saved in this tab (in no particular order). Unreadable records are
 /// removed.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// for pending in redirect::load_all(&window) {
-///     web_sys::console::log_1(&format!("{} waits for {}", pending.id, pending.session_endpoint).into());
-/// }
-/// ```
 pub fn load_all(window: &Window) -> Vec<Pending> {
     let Some(store) = storage(window) else {
         return Vec::new();
@@ -271,17 +167,6 @@ pub fn load_all(window: &Window) -> Vec<Pending> {
 
 /// The URL the hosted page should send the user back to: this page without its fragment
 /// and without `weavz_*` parameters, plus `weavz_flow=<id>`.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// // On https://app.example/settings?tab=apps&weavz_status=error#top:
-/// let url = redirect::return_url(&window, "f1").unwrap();
-/// assert_eq!(url, "https://app.example/settings?tab=apps&weavz_flow=f1");
-/// ```
 pub fn return_url(window: &Window, flow_id: &str) -> Option<String> {
     let url = Url::new(&window.location().href().ok()?).ok()?;
     strip_params(&url);
@@ -291,16 +176,6 @@ pub fn return_url(window: &Window, flow_id: &str) -> Option<String> {
 }
 
 /// The page's current fragment, if any.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// // On https://app.example/settings#integrations:
-/// assert_eq!(redirect::current_hash(&window).as_deref(), Some("#integrations"));
-/// ```
 pub fn current_hash(window: &Window) -> Option<String> {
     window.location().hash().ok().filter(|h| h.len() > 1)
 }
@@ -321,20 +196,6 @@ fn strip_params(url: &Url) {
 }
 
 /// What the address bar says about a redirect-mode return.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-/// use weavz_connect::protocol::ResultOutcome;
-///
-/// let window = web_sys::window().unwrap();
-/// let back = redirect::read_return(&window);
-/// if let (Some(flow), Some(ResultOutcome::Error { error })) = (&back.flow_id, &back.hint) {
-///     // Only a hint: the session decides.
-///     web_sys::console::log_1(&format!("{flow} came back claiming: {error}").into());
-/// }
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Return {
     /// `weavz_flow`: which pending flow came back.
@@ -344,20 +205,6 @@ pub struct Return {
 }
 
 /// Reads the `weavz_*` parameters of the current URL (without changing it).
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-/// use weavz_connect::protocol::ResultOutcome;
-///
-/// let window = web_sys::window().unwrap();
-/// // On https://app.example/?weavz_status=success&weavz_connection_id=conn_1
-/// //     &weavz_integration=slack&weavz_external_id=user-42&weavz_flow=f1:
-/// let back = redirect::read_return(&window);
-/// assert_eq!(back.flow_id.as_deref(), Some("f1"));
-/// assert!(matches!(back.hint, Some(ResultOutcome::Success { .. })));
-/// ```
 pub fn read_return(window: &Window) -> Return {
     let Some(url) = current_url(window) else {
         return Return::default();
@@ -398,17 +245,6 @@ fn current_url(window: &Window) -> Option<Url> {
 /// browser fires `popstate` and `hashchange` as for any fragment change, so a hash router
 /// that read an empty `location.hash` before the widget loaded shows the right route, and
 /// the history gets no extra entry. (Saved fragments only come from this tab's own pages.)
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// // On https://app.example/settings?weavz_status=success&weavz_flow=f1:
-/// redirect::clean_address_bar(&window, Some("#integrations"));
-/// assert_eq!(window.location().href().unwrap(), "https://app.example/settings#integrations");
-/// ```
 pub fn clean_address_bar(window: &Window, hash: Option<&str>) {
     let Some(url) = current_url(window) else { return };
     let before = url.href();
@@ -430,17 +266,6 @@ pub fn clean_address_bar(window: &Window, hash: Option<&str>) {
 
 /// Whether `auto` mode should prefer a redirect: a small touch screen, where popups open as
 /// tabs that people lose track of.
-///
-/// # Examples
-///
-/// ```no_run
-/// use weavz_connect::browser::driver::Mode;
-/// use weavz_connect::browser::redirect;
-///
-/// let window = web_sys::window().unwrap();
-/// let mode = if redirect::prefers_redirect(&window) { Mode::Redirect } else { Mode::Popup };
-/// # let _ = mode;
-/// ```
 pub fn prefers_redirect(window: &Window) -> bool {
     window
         .match_media("(pointer: coarse) and (max-width: 640px)")

@@ -154,7 +154,7 @@ pub fn test() -> Result {
     Ok(())
 }
 
-/// The wasm-bindgen-test suite (tests/browser.rs) in headless Chromium, in its own process
+/// The wasm-bindgen-test suite (src/browser/tests.rs) in headless Chromium, in its own process
 /// group so that nothing the runner starts outlives it.
 fn wasm_bindgen_tests() -> Result {
     use std::os::unix::process::CommandExt as _;
@@ -166,7 +166,7 @@ fn wasm_bindgen_tests() -> Result {
         "--target",
         "wasm32-unknown-unknown",
     ])
-    .args(["--features", "js", "--test", "browser"])
+    .args(["--features", "js", "--lib"])
     .current_dir(root())
     .env(
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
@@ -176,7 +176,7 @@ fn wasm_bindgen_tests() -> Result {
     // The runner's default COOP/COEP headers would cut popups off from their opener.
     .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")
     .process_group(0);
-    eprintln!("xtask: wasm-bindgen-test in headless Chromium (tests/browser.rs)");
+    eprintln!("xtask: wasm-bindgen-test in headless Chromium (src/browser/tests.rs)");
     let mut child = cmd.spawn().map_err(|e| format!("cannot start cargo test: {e}"))?;
     let status = child.wait().map_err(|e| e.to_string())?;
     // End whatever the runner left behind in its group (a browser, a driver).

@@ -1,21 +1,21 @@
-//! The browser adapters in a real browser (wasm-bindgen-test, headless Chromium):
-//! `cargo xtask test` runs them, and so does `wasm-pack test --headless --chrome`.
-#![cfg(all(target_arch = "wasm32", feature = "browser"))]
+//! The browser adapters in a real browser (wasm-bindgen-test, headless Chromium), inside
+//! the crate so that the adapters can stay private: `cargo xtask test` runs them, and so
+//! does `wasm-pack test --headless --chrome`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::browser::driver::{self, Mode, Report, Source, StartOptions};
+use crate::browser::http::target_from_url;
+use crate::browser::listener::Listener;
+use crate::browser::message::read_raw;
+use crate::browser::popup::{Popup, features};
+use crate::browser::timer::Interval;
+use crate::flow::{ErrorCode, Outcome};
+use crate::protocol::{Field, Rejection, ResultMessage, parse_result};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use weavz_connect::browser::driver::{self, Mode, Report, Source, StartOptions};
-use weavz_connect::browser::http::target_from_url;
-use weavz_connect::browser::listener::Listener;
-use weavz_connect::browser::message::read_raw;
-use weavz_connect::browser::popup::{Popup, features};
-use weavz_connect::browser::timer::Interval;
-use weavz_connect::flow::{ErrorCode, Outcome};
-use weavz_connect::protocol::{Field, Rejection, ResultMessage, parse_result};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -346,11 +346,11 @@ fn events_bubble_out_of_shadow_roots() {
         *seen.borrow_mut() = Some(e.detail());
     })
     .unwrap();
-    let err = weavz_connect::flow::FlowError::new(ErrorCode::PopupBlocked, "blocked");
-    weavz_connect::browser::events::dispatch(
+    let err = crate::flow::FlowError::new(ErrorCode::PopupBlocked, "blocked");
+    crate::browser::events::dispatch(
         &inner,
-        weavz_connect::browser::events::CONNECT_ERROR,
-        &weavz_connect::browser::events::error_detail(&err),
+        crate::browser::events::CONNECT_ERROR,
+        &crate::browser::events::error_detail(&err),
     );
     let detail = got.borrow().clone().expect("the document saw the event");
     let code = js_sys::Reflect::get(&detail, &"code".into()).unwrap();
@@ -360,7 +360,7 @@ fn events_bubble_out_of_shadow_roots() {
 
 #[wasm_bindgen_test]
 fn redirect_records_survive_in_session_storage_and_return_urls_carry_the_flow() {
-    use weavz_connect::browser::redirect::{self, Pending};
+    use crate::browser::redirect::{self, Pending};
     let w = window();
     let pending = Pending {
         id: "f00d".into(),
@@ -369,7 +369,7 @@ fn redirect_records_survive_in_session_storage_and_return_urls_carry_the_flow() 
         expires_at: Some(1.0e13),
         session_endpoint: "/api/connect-session".into(),
         integration: Some("slack".into()),
-        shown_by: Some(weavz_connect::browser::ShownBy::Button),
+        shown_by: Some(crate::browser::ShownBy::Button),
         hash: Some("#settings".into()),
         created: 5.0,
         deadline: None,
