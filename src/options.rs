@@ -298,18 +298,7 @@ pub fn invalid(message: impl Into<String>) -> FlowError {
 }
 
 /// The grace period after the popup closes: 0 to 60 000 ms.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::options::check_close_grace;
-///
-/// assert_eq!(check_close_grace(0.0), Ok(0.0));
-/// assert_eq!(check_close_grace(60_000.0), Ok(60_000.0));
-/// assert!(check_close_grace(-1.0).is_err());
-/// assert!(check_close_grace(f64::NAN).is_err());
-/// ```
-pub fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
+fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
     if ms.is_finite() && (0.0..=60_000.0).contains(&ms) {
         Ok(ms)
     } else {
@@ -318,18 +307,7 @@ pub fn check_close_grace(ms: f64) -> Result<f64, FlowError> {
 }
 
 /// The total deadline: more than 0, at most a day.
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::options::check_timeout;
-///
-/// assert_eq!(check_timeout(120_000.0), Ok(120_000.0));
-/// assert!(check_timeout(0.0).is_err());
-/// assert!(check_timeout(2.0 * 86_400_000.0).is_err());
-/// assert!(check_timeout(f64::INFINITY).is_err());
-/// ```
-pub fn check_timeout(ms: f64) -> Result<f64, FlowError> {
+fn check_timeout(ms: f64) -> Result<f64, FlowError> {
     if ms.is_finite() && ms > 0.0 && ms <= 86_400_000.0 {
         Ok(ms)
     } else {
@@ -340,19 +318,8 @@ pub fn check_timeout(ms: f64) -> Result<f64, FlowError> {
 /// A number as an attribute gives it: decimal only (`1500`, `1.5e3`), else `NaN`. Only
 /// the characters are checked here; `to_f64` converts (the element passes JavaScript's
 /// unary `+`, which costs no float parser in the WebAssembly).
-///
-/// # Examples
-///
-/// ```
-/// use weavz_connect::options::decimal;
-///
-/// let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
-/// assert_eq!(decimal("1500", parse), 1500.0);
-/// assert_eq!(decimal(" 1.5e3 ", parse), 1500.0);
-/// assert!(decimal("0x10", parse).is_nan());
-/// assert!(decimal("", parse).is_nan());
-/// ```
-pub fn decimal(text: &str, to_f64: impl FnOnce(&str) -> f64) -> f64 {
+#[cfg_attr(not(feature = "element"), allow(dead_code))] // only the element reads numbers from text
+pub(crate) fn decimal(text: &str, to_f64: impl FnOnce(&str) -> f64) -> f64 {
     let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
         to_f64(text)
@@ -442,6 +409,34 @@ impl Given {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_grace_is_0_to_60_s_and_timeout_above_0_to_a_day() {
+        assert_eq!(check_close_grace(0.0), Ok(0.0));
+        assert_eq!(check_close_grace(60_000.0), Ok(60_000.0));
+        for bad in [-1.0, 60_000.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                check_close_grace(bad),
+                Err(invalid(messages::CLOSE_GRACE)),
+                "{bad}"
+            );
+        }
+        assert_eq!(check_timeout(120_000.0), Ok(120_000.0));
+        assert_eq!(check_timeout(86_400_000.0), Ok(86_400_000.0));
+        for bad in [0.0, -5.0, 2.0 * 86_400_000.0, f64::INFINITY, f64::NAN] {
+            assert_eq!(check_timeout(bad), Err(invalid(messages::TIMEOUT)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn number_text_is_decimal_only() {
+        let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+        assert_eq!(decimal("1500", parse), 1500.0);
+        assert_eq!(decimal(" 1.5e3 ", parse), 1500.0);
+        for bad in ["0x10", "", "  ", "1_000", "Infinity", "12px"] {
+            assert!(decimal(bad, parse).is_nan(), "{bad:?}");
+        }
+    }
 
     /// Every mistake a surface can make, with the error every surface must give for it.
     pub(crate) fn mistakes() -> Vec<(&'static str, Given, String)> {
