@@ -27,15 +27,16 @@
 //! | `browser` (default) | the web-sys adapters that run a flow in a page | `wasm-bindgen`, `web-sys` |
 //! | `js` | the JavaScript API (`open`, `resume`, `activeFlows`, `install`), exported with wasm-bindgen | `browser` |
 //! | `element` | the `<weavz-connect>` element (plain web-sys) | `browser` |
-//! | `ui` | the Leptos `ConnectButton` (and `element`, so `install()` defines `<weavz-connect>`) | `element`, Leptos 0.8 (CSR) |
+//! | `ui` | the Leptos `ConnectButton` (and `element`, so `install()` defines `<weavz-connect>`) | `element`, Leptos 0.8 (no rendering mode) |
 //! | `panel` | the Leptos `ConnectionsPanel` and the `<weavz-connections>` element | `ui` |
+//! | `csr`, `ssr`, `hydrate` | Leptos' rendering mode, forwarded to `leptos` (the app picks one) | |
 //!
 //! With `default-features = false` only [`flow`], [`options`], [`button`], [`i18n`] and [`protocol`] remain: no browser and no
 //! WebAssembly needed (the sandbox uses them so). In a Leptos app:
 //!
 //! ```toml
 //! [dependencies]
-//! weavz-connect = { version = "0.1", features = ["ui"] }
+//! weavz-connect = { version = "0.1", features = ["ui", "csr"] }  # or "ssr" / "hydrate"
 //! ```
 //!
 //! From JavaScript, use the npm package `weavz-connect` or the script-tag build that

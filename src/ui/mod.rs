@@ -136,30 +136,44 @@ pub fn ConnectButton(
     let current: StoredValue<Option<Current>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
 
-    // A flow for this integration that left the page in redirect mode and is pending in
-    // this tab: show it here (the first button for the integration shows it).
-    if let Some(window) = web_sys::window()
-        && let Some(shown_on) = event_target.clone().or_else(|| window.document().map(Into::into))
-        && let Some(r) = resume::resume(&window).into_iter().find(|r| {
-            r.integration.as_deref() == Some(integration.as_str())
-                && r.shown_by != Some(ShownBy::Panel)
-                && r.claim(&shown_on)
-        })
-        && r.handle().is_some()
-    {
-        let alive = Rc::new(Cell::new(true));
-        let subscription = r.subscribe(ui_observer(
-            set_state,
-            alive.clone(),
-            on_connected,
-            on_error,
-            None,
-        ));
-        current.set_value(Shown::resumed(r, subscription).map(|shown| Current { shown, alive }));
-    }
+    // Whether the button runs in the browser yet: false in the server's markup and until
+    // hydration (the button says `aria-disabled` then), true once an effect ran. Effects
+    // never run on the server, so nothing below touches a browser API there.
+    let (live, set_live) = signal(false);
+    let resume_integration = integration.clone();
+    let resume_target = event_target.clone();
+    Effect::new(move |_| {
+        set_live.set(true);
+        // A flow for this integration that left the page in redirect mode and is pending
+        // in this tab: show it here (the first button for the integration shows it).
+        if let Some(window) = web_sys::window()
+            && let Some(shown_on) = resume_target
+                .clone()
+                .or_else(|| window.document().map(Into::into))
+            && let Some(r) = resume::resume(&window).into_iter().find(|r| {
+                r.integration.as_deref() == Some(resume_integration.as_str())
+                    && r.shown_by != Some(ShownBy::Panel)
+                    && r.claim(&shown_on)
+            })
+            && r.handle().is_some()
+        {
+            let alive = Rc::new(Cell::new(true));
+            let subscription = r.subscribe(ui_observer(
+                set_state,
+                alive.clone(),
+                on_connected,
+                on_error,
+                None,
+            ));
+            current.set_value(Shown::resumed(r, subscription).map(|shown| Current { shown, alive }));
+        }
+    });
 
     let click_integration = integration.clone();
     let on_click = move |_| {
+        if !live.get_untracked() {
+            return;
+        }
         if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()))
             && h.is_running()
         {
@@ -230,7 +244,8 @@ pub fn ConnectButton(
     view! {
         <div class="weavz-connect" part="root" node_ref=root data-state=state_name>
             <button type="button" part="button" class="weavz-connect__button" on:click=on_click
-                aria-busy=move || state.with(ButtonState::busy).to_string()>
+                aria-busy=move || state.with(ButtonState::busy).to_string()
+                aria-disabled=move || (!live.get()).then_some("true")>
                 {button_text}
             </button>
             <p part="status" class="weavz-connect__status" role="status" aria-live="polite">{status_text}</p>
@@ -297,4 +312,30 @@ fn fail(
         cb.run(err.clone());
     }
     events::dispatch(target, events::CONNECT_ERROR, &events::error_detail(&err));
+}
+
+/// Server rendering: the button's markup, built natively without a browser.
+#[cfg(all(test, feature = "ssr"))]
+mod ssr_tests {
+    use leptos::prelude::*;
+
+    use super::ConnectButton;
+
+    #[test]
+    fn the_button_renders_on_the_server_idle_and_not_yet_usable() {
+        let owner = Owner::new();
+        owner.set();
+        let html = view! {
+            <ConnectButton integration="slack" display_name="Slack" token_endpoint="/api/connect-token"/>
+        }
+        .to_html();
+        assert!(html.contains(r#"data-state="idle""#), "{html}");
+        assert!(html.contains(">Connect Slack<"), "{html}");
+        assert!(html.contains(r#"aria-disabled="true""#), "{html}");
+        assert!(html.contains(r#"role="status""#), "{html}");
+        assert!(
+            !html.contains("weavz-connect__actions"),
+            "no Cancel before a flow: {html}"
+        );
+    }
 }

@@ -97,6 +97,10 @@ pub fn test() -> Result {
         ),
     )?;
     step(
+        "server rendering (features ui,ssr; no leptos/csr)",
+        server_rendering(),
+    )?;
+    step(
         "doc tests with the UI (README snippets)",
         run(
             "cargo test --doc with features js,element,ui,panel",
@@ -151,6 +155,44 @@ pub fn test() -> Result {
     eprintln!("xtask: steps: {}", passed.join(", "));
     eprintln!("xtask: finished in {:.0} s", started.elapsed().as_secs_f64());
     println!("xtask: {} passed, 0 failed", passed.len());
+    Ok(())
+}
+
+/// The Leptos components rendered natively with `leptos/ssr` (unit tests), and the proof
+/// that an `ssr` build of the crate enables no `leptos/csr`: a library must leave the
+/// rendering mode to the application.
+fn server_rendering() -> Result {
+    let features = [
+        "-p",
+        "weavz-connect",
+        "--no-default-features",
+        "--features",
+        "ui,ssr",
+    ];
+    run(
+        "cargo test --lib with features ui,ssr (native server rendering)",
+        cargo()
+            .arg("test")
+            .args(features)
+            .arg("--lib")
+            .current_dir(root()),
+    )?;
+    let tree = crate::sh::output(
+        cargo()
+            .args(["tree", "-e", "features", "-i", "leptos"])
+            .args(features)
+            .current_dir(root()),
+    )
+    .ok_or("cargo tree -e features -i leptos failed")?;
+    if !tree.contains("leptos feature \"ssr\"") {
+        return Err(format!(
+            "cargo tree shows no leptos/ssr for features ui,ssr:\n{tree}"
+        ));
+    }
+    if tree.contains("leptos feature \"csr\"") {
+        return Err(format!("features ui,ssr enable leptos/csr:\n{tree}"));
+    }
+    eprintln!("xtask: features ui,ssr: leptos/ssr on, leptos/csr off");
     Ok(())
 }
 
