@@ -349,7 +349,9 @@ pub struct PollResponse {
     pub oauth_app_id: Option<String>,
 }
 
-/// Body of `POST /api/v1/connect/token`'s answer.
+/// Body of the answers that hand out a link to the hosted pages: `POST
+/// /api/v1/connect/token` (a connect session) and `POST /api/v1/end-users/:id/connect-token`
+/// (an end-user portal). The widget opens either the same way.
 ///
 /// # Examples
 ///
@@ -361,13 +363,20 @@ pub struct PollResponse {
 /// let token: TokenResponse = serde_json::from_str(raw).unwrap();
 /// assert_eq!(token.token, "cst_1");
 /// assert!(token.connect_url.ends_with("?token=cst_1"));
+///
+/// // A portal link has the same shape.
+/// let raw = r#"{"token":"eut_1","connectUrl":"https://platform.weavz.io/connect/portal?token=eut_1",
+///               "expiresAt":"2030-01-01T00:00:00Z"}"#;
+/// let portal: TokenResponse = serde_json::from_str(raw).unwrap();
+/// assert!(portal.connect_url.contains("/connect/portal?"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
-    /// The connect session token, `cst_…`.
+    /// The connect session token, `cst_…`, or the end-user portal token, `eut_…`.
     pub token: String,
-    /// The hosted page to open: `<connect origin>/connect?token=…`.
+    /// The hosted page to open: `<connect origin>/connect?token=…` for a session,
+    /// `<connect origin>/connect/portal?token=…` for a portal.
     pub connect_url: String,
     /// When the token stops working (ISO-8601).
     pub expires_at: String,
@@ -816,5 +825,30 @@ mod tests {
         assert!(poll.status.is_terminal());
         assert!(!SessionStatus::Connecting.is_terminal());
         assert_eq!(poll.connection_id.as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn token_responses_round_trip_with_weavz_names() {
+        for (token, path) in [("cst_1", "/connect"), ("eut_1", "/connect/portal")] {
+            let answer = TokenResponse {
+                token: token.into(),
+                connect_url: format!("https://connect.example{path}?token={token}"),
+                expires_at: "2030-01-01T00:00:00Z".into(),
+            };
+            let json = serde_json::to_value(&answer).unwrap();
+            assert_eq!(
+                json,
+                serde_json::json!({
+                    "token": token,
+                    "connectUrl": format!("https://connect.example{path}?token={token}"),
+                    "expiresAt": "2030-01-01T00:00:00Z",
+                })
+            );
+            assert_eq!(serde_json::from_value::<TokenResponse>(json).unwrap(), answer);
+        }
+        // A newer server's extra key is ignored; a missing one is an error.
+        let extra = r#"{"token":"t","connectUrl":"u","expiresAt":"x","endUserId":"e"}"#;
+        assert_eq!(serde_json::from_str::<TokenResponse>(extra).unwrap().token, "t");
+        assert!(serde_json::from_str::<TokenResponse>(r#"{"token":"t","connectUrl":"u"}"#).is_err());
     }
 }

@@ -6,6 +6,8 @@
 //     earlier in the popup chain sending the window to its own connect link) is stopped
 //     here, and finish.js reports only a session this window owns. A portal window owns
 //     the sessions its portal starts.
+// It also reads the page's config (weavz-page), and finish.js reads its own (weavz-result)
+// through window.weavzHosted.config.
 (function () {
   'use strict';
   var KEY = 'weavz-connect:window';
@@ -87,6 +89,18 @@
     }
   }
 
+  // The JSON the server rendered into the page's <script type="application/json" id=…>
+  // (weavz-page here, weavz-result for finish.js); null if absent or unreadable.
+  function config(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    try {
+      return JSON.parse(el.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
   window.weavzHosted = Object.freeze({
     // Whether this window may report for `who`. Without storage (turned off by the user)
     // there is no record to compare: the server's browser binding is then the only check.
@@ -95,16 +109,11 @@
     },
     clear: clear,
     stop: stop,
+    config: config,
   });
 
-  var el = document.getElementById('weavz-page');
-  if (!el) return;
-  var cfg;
-  try {
-    cfg = JSON.parse(el.textContent);
-  } catch (e) {
-    return;
-  }
+  var cfg = config('weavz-page');
+  if (!cfg) return;
   var record = read();
   // A page the app itself navigated to (the widget's popup, or its redirect mode in the
   // same tab) starts a new record, replacing any left by an abandoned flow. The connect

@@ -1,26 +1,20 @@
 // Reports the end of a hosted connect flow. The server renders the result and the exact
 // origins to post to into #weavz-result; nothing here is taken from the URL. connect.js
-// (loaded first) has already stripped the query from the address bar.
+// (loaded first) has already stripped the query from the address bar, and gives this
+// script window.weavzHosted: the page config reader and the window's record.
 (function () {
   'use strict';
-  var el = document.getElementById('weavz-result');
-  if (!el) return;
-  var cfg;
-  try {
-    cfg = JSON.parse(el.textContent);
-  } catch (e) {
-    return;
-  }
   var hosted = window.weavzHosted;
+  if (!hosted) return;
+  var cfg = hosted.config('weavz-result');
+  if (!cfg) return;
   // Only the window this session (or its portal) was opened in reports it: a finish page
   // reached in a window opened for another connection posts nothing and goes nowhere.
-  if (!hosted || !hosted.owns(cfg.window)) {
-    if (hosted) {
-      hosted.stop(
-        'This result was not sent to the app',
-        'This window was opened for a different connection, so this result was not sent to the app and the window does not go back to it.'
-      );
-    }
+  if (!hosted.owns(cfg.window)) {
+    hosted.stop(
+      'This result was not sent to the app',
+      'This window was opened for a different connection, so this result was not sent to the app and the window does not go back to it.'
+    );
     return;
   }
   // The flow is over: a later flow in this tab (redirect mode) starts a new record.

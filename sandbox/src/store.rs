@@ -109,21 +109,13 @@ impl Scope {
     }
 }
 
-/// A connect session, created by `POST /api/v1/connect/token`.
+/// A connect session, created by `POST /api/v1/connect/token` (or a portal's start).
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
     pub token: String,
-    pub integration_name: String,
-    pub connection_name: String,
-    pub external_id: String,
-    pub workspace_id: String,
-    /// The end user's external id.
-    pub end_user_id: Option<String>,
-    pub scope: Scope,
-    pub success_redirect_uri: Option<String>,
-    pub error_redirect_uri: Option<String>,
-    pub knobs: Knobs,
+    /// What the session is for, as the token request (or the portal) chose it.
+    pub target: SessionTarget,
     pub status: SessionStatus,
     pub connection_id: Option<String>,
     pub error: Option<String>,
@@ -164,29 +156,10 @@ impl Session {
         created_at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Session {
-        let SessionTarget {
-            integration_name,
-            connection_name,
-            external_id,
-            workspace_id,
-            end_user_id,
-            scope,
-            success_redirect_uri,
-            error_redirect_uri,
-            knobs,
-        } = target;
         Session {
             id,
             token,
-            integration_name,
-            connection_name,
-            external_id,
-            workspace_id,
-            end_user_id,
-            scope,
-            success_redirect_uri,
-            error_redirect_uri,
-            knobs,
+            target,
             status: SessionStatus::Pending,
             connection_id: None,
             error: None,
@@ -228,8 +201,8 @@ impl Session {
         PollResponse {
             status: self.status,
             connection_id: self.connection_id.clone(),
-            integration_name: Some(self.integration_name.clone()),
-            external_id: Some(self.external_id.clone()),
+            integration_name: Some(self.target.integration_name.clone()),
+            external_id: Some(self.target.external_id.clone()),
             error: self.error.clone(),
             ..PollResponse::default()
         }
@@ -239,12 +212,12 @@ impl Session {
     pub fn json(&self) -> Value {
         json!({
             "id": self.id,
-            "integrationName": self.integration_name,
-            "connectionName": self.connection_name,
-            "externalId": self.external_id,
-            "workspaceId": self.workspace_id,
-            "endUserId": self.end_user_id,
-            "scope": self.scope,
+            "integrationName": self.target.integration_name,
+            "connectionName": self.target.connection_name,
+            "externalId": self.target.external_id,
+            "workspaceId": self.target.workspace_id,
+            "endUserId": self.target.end_user_id,
+            "scope": self.target.scope,
             "status": self.status,
             "connectionId": self.connection_id,
             "error": self.error,
@@ -635,8 +608,8 @@ impl Store {
         self.connections.retain(|c| !c.belongs_to(&user));
         self.portal_tokens.retain(|_, t| t.end_user_id != user.id);
         for session in self.sessions.values_mut() {
-            if session.workspace_id == user.workspace_id
-                && session.end_user_id.as_deref() == Some(user.external_id.as_str())
+            if session.target.workspace_id == user.workspace_id
+                && session.target.end_user_id.as_deref() == Some(user.external_id.as_str())
             {
                 session.finish(now, Err("The end user was deleted.".into()));
             }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
 use axum::response::IntoResponse;
-use common::{Sandbox, WORKSPACE};
+use common::{Sandbox, WORKSPACE, encode, raw, register};
 use serde_json::{Value, json};
 
 fn create(sb: &Sandbox, external_id: &str, end_user: Option<&str>) -> String {
@@ -26,14 +26,6 @@ fn create(sb: &Sandbox, external_id: &str, end_user: Option<&str>) -> String {
         .to_owned()
 }
 
-fn register(sb: &Sandbox, external_id: &str) {
-    let res = sb.post(
-        "/end-users",
-        json!({ "workspaceId": WORKSPACE, "externalId": external_id }),
-    );
-    assert_eq!(res.status(), 201);
-}
-
 fn ids(sb: &Sandbox) -> Vec<String> {
     sb.connections()
         .iter()
@@ -43,8 +35,8 @@ fn ids(sb: &Sandbox) -> Vec<String> {
 
 /// Runs the ownership checks through `host` (a demo host backend whose Weavz is `weavz`).
 fn deletes_only_the_end_users_own(host: &Sandbox, weavz: &Sandbox) {
-    register(weavz, "tenant-a");
-    register(weavz, "tenant-b");
+    register(weavz, WORKSPACE, "tenant-a");
+    register(weavz, WORKSPACE, "tenant-b");
     let a = create(weavz, "a", Some("tenant-a"));
     let b = create(weavz, "b", Some("tenant-b"));
     let shared = create(weavz, "shared", None);
@@ -114,30 +106,16 @@ async fn fake_weavz(seen: State<Arc<Mutex<Vec<String>>>>, request: Request) -> a
     axum::Json(json!({ "deleted": true })).into_response()
 }
 
-/// Percent-encodes everything but letters, digits, `-`, `_` and `.`.
-fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// Sends a DELETE with the request target written exactly as given.
 async fn raw_delete(origin: &str, target: &str) -> u16 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = origin.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!("DELETE {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    answer.split(' ').nth(1).unwrap().parse().unwrap()
+    let addr = origin.trim_start_matches("http://").to_owned();
+    let (origin, head) = (
+        origin.to_owned(),
+        format!("DELETE {target} HTTP/1.1\r\nHost: {addr}"),
+    );
+    tokio::task::spawn_blocking(move || raw(&origin, &head).0)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

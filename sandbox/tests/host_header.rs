@@ -7,31 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::Sandbox;
-
-/// Status code and body of a raw request `head` (request line and headers, without the
-/// final blank line) sent to `origin`.
-fn raw(origin: &str, head: &str) -> (u16, String) {
-    let addr = origin.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    stream
-        .write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
-        .unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).expect("an answer");
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {answer:?}"));
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
+use common::{Sandbox, raw};
 
 fn get(origin: &str, path: &str, host: &str) -> (u16, String) {
     raw(origin, &format!("GET {path} HTTP/1.1\r\nHost: {host}"))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Sandbox, WORKSPACE, attr_value, finish_config, location, page_config, query_param};
+use common::{Sandbox, WORKSPACE, attr_value, encode, finish_config, location, page_config, query_param};
 use serde_json::{Value, json};
 
 fn submit(sb: &Sandbox, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
@@ -336,7 +336,7 @@ fn oauth2_rejects_wrong_state_verifier_and_redirect() {
     let no_pkce = format!(
         "{}/oauth/slack/authorize?response_type=code&client_id=weavz-sandbox-slack&redirect_uri={}&state=s",
         sb.provider,
-        urlencode(&format!("{}/connect/oauth/callback/slack", sb.connect)),
+        encode(&format!("{}/connect/oauth/callback/slack", sb.connect)),
     );
     let res = sb.http.get(&no_pkce).send().unwrap();
     assert_eq!(res.status(), 303);
@@ -362,15 +362,6 @@ fn oauth2_mix_up_is_rejected() {
     );
     assert_eq!(sb.poll(&token)["status"], "FAILED");
     assert!(sb.connections().is_empty());
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The exact bytes of the token and poll answers: every key, `null` where a value is
-//! missing, no key that was not there before, in the order the sandbox has always sent.
+//! The exact bytes of the token, portal token and poll answers: every key, `null` where a
+//! value is missing, no key that was not there before, in the order the sandbox has always
+//! sent.
 
 mod common;
 
@@ -68,6 +69,31 @@ fn a_completed_poll_answer_carries_the_connection_and_a_null_error() {
         format!(
             "{{\"connectionId\":\"{id}\",\"error\":null,\"externalId\":\"user-2\",\
              \"integrationName\":\"slack\",\"status\":\"COMPLETED\"}}"
+        )
+    );
+}
+
+#[test]
+fn the_portal_token_answer_is_connect_url_token_and_expires_at() {
+    let sb = Sandbox::start();
+    let user: Value = sb
+        .post(
+            "/end-users",
+            json!({"workspaceId": WORKSPACE, "externalId": "cust-1"}),
+        )
+        .json()
+        .unwrap();
+    let id = user["endUser"]["id"].as_str().unwrap();
+    let body = text(sb.post(&format!("/end-users/{id}/connect-token"), json!({})));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let token = v["token"].as_str().unwrap();
+    let expires_at = v["expiresAt"].as_str().unwrap();
+    assert!(token.starts_with("eut_"), "{body}");
+    assert_eq!(
+        body,
+        format!(
+            "{{\"connectUrl\":\"{}/connect/portal?token={token}\",\"expiresAt\":\"{expires_at}\",\"token\":\"{token}\"}}",
+            sb.connect
         )
     );
 }

@@ -217,8 +217,8 @@ pub async fn poll(
     session.polls += 1;
     let (polls, hangs, failures) = (
         session.polls,
-        session.knobs.poll_hangs,
-        session.knobs.poll_failures,
+        session.target.knobs.poll_hangs,
+        session.target.knobs.poll_failures,
     );
     if polls <= hangs {
         drop(store);

@@ -8,13 +8,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
 
+use weavz_connect::protocol::TokenResponse;
+
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::validate::{check_text, check_uuid};
 use crate::catalog;
 use crate::error::{ApiError, Validation};
 use crate::state::Shared;
 use crate::store::{EndUser, Knobs, PortalToken};
-use crate::util::{iso, now, secret, uuid};
+use crate::util::{iso, now, secret, uuid, wire_json};
 
 /// Portal token lifetime bounds and default, in seconds (1 hour … 30 days, 7 days).
 const PORTAL_TTL_RANGE: std::ops::RangeInclusive<i64> = 3600..=2_592_000;
@@ -147,7 +149,8 @@ pub struct PortalTokenRequest {
     sandbox: Option<Knobs>,
 }
 
-/// `POST /api/v1/end-users/:id/connect-token` → `{ connectUrl, token: "eut_…", expiresAt }`.
+/// `POST /api/v1/end-users/:id/connect-token` → `{ connectUrl, token: "eut_…", expiresAt }`
+/// (a [`TokenResponse`]).
 pub async fn create_portal_token(
     State(state): State<Shared>,
     ApiPath(id): ApiPath,
@@ -192,9 +195,10 @@ pub async fn create_portal_token(
             browser: None,
         },
     );
-    Ok(Json(json!({
-        "connectUrl": state.portal_url(&token),
-        "token": token,
-        "expiresAt": iso(expires_at),
-    })))
+    let answer = TokenResponse {
+        connect_url: state.portal_url(&token),
+        token,
+        expires_at: iso(expires_at),
+    };
+    Ok(Json(wire_json(&answer)))
 }

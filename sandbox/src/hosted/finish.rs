@@ -33,17 +33,18 @@ pub(super) async fn complete(
         Ok(s) => s,
         Err(e) => return error(headers, e),
     };
+    let target = &session.target;
     let t = now();
     let result = match outcome {
         Ok(credentials) => Ok(store.upsert_connection(Connection {
             id: uuid(),
-            external_id: session.external_id.clone(),
-            display_name: session.connection_name.clone(),
-            integration_name: session.integration_name.clone(),
+            external_id: target.external_id.clone(),
+            display_name: target.connection_name.clone(),
+            integration_name: target.integration_name.clone(),
             kind: integration.auth.as_str(),
-            scope: session.scope,
-            workspace_id: Some(session.workspace_id.clone()),
-            end_user_id: session.end_user_id.clone(),
+            scope: target.scope,
+            workspace_id: Some(target.workspace_id.clone()),
+            end_user_id: target.end_user_id.clone(),
             created_at: t,
             updated_at: t,
             credentials,
@@ -65,9 +66,10 @@ pub(super) async fn complete(
 pub fn finish_page(state: &Shared, session: &Session, integration: &Integration) -> Response {
     let message = match (&session.status, &session.connection_id) {
         (SessionStatus::Completed, Some(id)) => {
-            let mut m = ResultMessage::success(id, &session.integration_name, &session.external_id);
+            let mut m =
+                ResultMessage::success(id, &session.target.integration_name, &session.target.external_id);
             if let weavz_connect::protocol::ResultOutcome::Success { end_user_id, .. } = &mut m.outcome {
-                end_user_id.clone_from(&session.end_user_id);
+                end_user_id.clone_from(&session.target.end_user_id);
             }
             m
         }
@@ -79,7 +81,7 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         ),
     };
     let success = session.status == SessionStatus::Completed;
-    let minimal = session.knobs.result_shape == ResultShape::SdkMinimal;
+    let minimal = session.target.knobs.result_shape == ResultShape::SdkMinimal;
     let mut message = serde_json::to_value(&message).unwrap_or(Value::Null);
     if minimal
         && success
@@ -88,7 +90,7 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
         // What the official SDK accepts as a success: anything but `status: "error"`.
         fields.remove("status");
     }
-    let targets = match session.knobs.post_message {
+    let targets = match session.target.knobs.post_message {
         PostMessageMode::Opener => state.allowed_opener_origins(),
         PostMessageMode::WrongOrigin => vec![WRONG_ORIGIN.to_owned()],
         PostMessageMode::None => Vec::new(),
@@ -129,14 +131,15 @@ pub fn finish_page(state: &Shared, session: &Session, integration: &Integration)
 
 /// The redirect-mode target: the matching redirect URI plus the result parameters.
 fn redirect_target(session: &Session) -> Option<String> {
+    let target = &session.target;
     let success = session.status == SessionStatus::Completed;
     let base = if success {
-        session.success_redirect_uri.as_ref()
+        target.success_redirect_uri.as_ref()
     } else {
-        session
+        target
             .error_redirect_uri
             .as_ref()
-            .or(session.success_redirect_uri.as_ref())
+            .or(target.success_redirect_uri.as_ref())
     }?;
     let mut url = url::Url::parse(base).ok()?;
     {
@@ -147,12 +150,12 @@ fn redirect_target(session: &Session) -> Option<String> {
                     redirect_params::CONNECTION_ID,
                     session.connection_id.as_deref().unwrap_or(""),
                 )
-                .append_pair(redirect_params::INTEGRATION_NAME, &session.integration_name)
-                .append_pair(redirect_params::EXTERNAL_ID, &session.external_id);
+                .append_pair(redirect_params::INTEGRATION_NAME, &target.integration_name)
+                .append_pair(redirect_params::EXTERNAL_ID, &target.external_id);
         } else {
             q.append_pair(redirect_params::STATUS, "error")
-                .append_pair(redirect_params::INTEGRATION_NAME, &session.integration_name)
-                .append_pair(redirect_params::EXTERNAL_ID, &session.external_id)
+                .append_pair(redirect_params::INTEGRATION_NAME, &target.integration_name)
+                .append_pair(redirect_params::EXTERNAL_ID, &target.external_id)
                 .append_pair(
                     redirect_params::ERROR,
                     session.error.as_deref().unwrap_or("The connection failed."),

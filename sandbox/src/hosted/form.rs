@@ -126,7 +126,7 @@ pub(super) async fn submit_form(
     if !binding::same_browser(&headers, session.browser.as_deref()) {
         return error(&headers, binding::other_browser());
     }
-    let Some(integration) = catalog::find(&session.integration_name) else {
+    let Some(integration) = catalog::find(&session.target.integration_name) else {
         return error(
             &headers,
             ApiError::not_found("INTEGRATION_NOT_FOUND", "Integration not found"),
@@ -142,8 +142,8 @@ pub(super) async fn submit_form(
             ),
         );
     }
-    if session.knobs.consent_delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(session.knobs.consent_delay_ms)).await;
+    if session.target.knobs.consent_delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(session.target.knobs.consent_delay_ms)).await;
     }
     let mut errors = HashMap::new();
     let mut credentials = serde_json::Map::new();

@@ -69,7 +69,7 @@ async fn connect_page_for(state: &Shared, headers: &HeaderMap, token: &str, brow
         }
     }
     let window = session_window(state, &session);
-    let Some(integration) = catalog::find(&session.integration_name) else {
+    let Some(integration) = catalog::find(&session.target.integration_name) else {
         return error(
             headers,
             ApiError::not_found("INTEGRATION_NOT_FOUND", "Integration not found"),
@@ -127,7 +127,7 @@ async fn connect_page_for(state: &Shared, headers: &HeaderMap, token: &str, brow
             .append_pair("state", &state_param)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
-        let k = &session.knobs;
+        let k = &session.target.knobs;
         if k.provider_coop {
             q.append_pair("sandbox_coop", "1");
         }

@@ -1,7 +1,9 @@
-//! Starts the real `weavz-sandbox` binary on port 0 and talks to it over HTTP.
+//! Starts the real `weavz-sandbox` binary on port 0 and talks to it over HTTP, and the
+//! helpers the test files share (request bodies, the error-body check, raw HTTP/1.1).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -249,4 +251,162 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// Percent-encodes everything but the unreserved characters (letters, digits, `-`, `_`,
+/// `.`, `~`).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Status code and body of a raw request `head` (request line and headers, without the
+/// final blank line) sent to `origin` over HTTP/1.1, written exactly as given.
+pub fn raw(origin: &str, head: &str) -> (u16, String) {
+    let addr = origin.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("an answer");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+// ---- The connect API: the error body, and the bodies tests build on ----
+
+/// Asserts a Weavz error answer (`status`, a JSON body with `code` and a non-empty
+/// `error`) and returns its body.
+pub fn assert_error(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status(), status, "status for {code}");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "JSON error body for {code}"
+    );
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    body
+}
+
+/// A valid `POST /connect/token` body for OpenAI.
+pub fn token_body() -> Value {
+    json!({
+        "integrationName": "openai",
+        "connectionName": "OpenAI",
+        "externalId": "user-1",
+        "workspaceId": WORKSPACE,
+    })
+}
+
+/// The `details.fields[].path` of a validation error.
+pub fn paths(body: &Value) -> Vec<String> {
+    body["details"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no field details in {body}"))
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Registers end user `external_id` in `workspace`; panics unless 201. Returns its id.
+pub fn register(sb: &Sandbox, workspace: &str, external_id: &str) -> String {
+    let res = sb.post(
+        "/end-users",
+        json!({"workspaceId": workspace, "externalId": external_id}),
+    );
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().unwrap();
+    body["endUser"]["id"].as_str().unwrap().to_owned()
+}
+
+// ---- Connections created through the API ----
+
+pub const OTHER_WORKSPACE: &str = "5a4d0b0e-0000-4000-8000-000000000002";
+pub const ALPHA_KEY: &str = "sk-alpha-secret-0123456789abcdef";
+
+/// The seed's `SECRET_TEXT` connection, in the default workspace.
+pub fn alpha_body() -> Value {
+    json!({
+        "type": "SECRET_TEXT",
+        "integrationName": "openai",
+        "externalId": "conn_project_alpha_openai",
+        "displayName": "Project Alpha OpenAI",
+        "workspaceId": WORKSPACE,
+        "secretText": ALPHA_KEY,
+    })
+}
+
+/// `base` with `extra`'s keys set (a `null` removes the key).
+pub fn with(base: &Value, extra: Value) -> Value {
+    let mut body = base.clone();
+    for (k, v) in extra.as_object().unwrap() {
+        if v.is_null() {
+            body.as_object_mut().unwrap().remove(k);
+        } else {
+            body[k] = v.clone();
+        }
+    }
+    body
+}
+
+/// Creates a connection; panics unless 201. Returns the connection object.
+pub fn create(sb: &Sandbox, body: Value) -> Value {
+    let res = sb.post("/connections", body);
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().unwrap();
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        1,
+        "exactly {{connection}}: {body}"
+    );
+    body["connection"].clone()
+}
+
+pub fn resolve(sb: &Sandbox, body: Value) -> Response {
+    sb.post("/connections/resolve", body)
+}
+
+/// Resolves; panics unless 200. Returns the connection's id.
+pub fn resolved_id(sb: &Sandbox, body: Value) -> String {
+    let res = resolve(sb, body);
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().unwrap();
+    body["connection"]["id"].as_str().unwrap().to_owned()
+}
+
+// ---- The demo host backend ----
+
+/// A JSON `POST` to the demo host backend.
+pub fn host_post(sb: &Sandbox, path: &str, body: Value) -> Response {
+    sb.http
+        .post(format!("{}{path}", sb.host))
+        .json(&body)
+        .send()
+        .unwrap()
+}
+
+/// A `GET` from the demo host backend; panics unless 200. Returns the JSON body.
+pub fn host_get(sb: &Sandbox, path: &str) -> Value {
+    let res = sb.http.get(format!("{}{path}", sb.host)).send().unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.json().unwrap()
 }
