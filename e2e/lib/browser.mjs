@@ -69,3 +69,18 @@ export function closed(popup, timeout = 10000) {
     });
   });
 }
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls the page's URL until `ok(url)` and returns it (for navigations puppeteer may
+ *  not report: after a back/forward-cache restore, Firefox's BiDi does not report the next
+ *  navigation to puppeteer). */
+export async function urlUntil(page, ok, what, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const href = await page.evaluate(() => location.href).catch(() => null);
+    if (href && ok(new URL(href))) return href;
+    if (Date.now() > deadline) throw new Error(`${what}: still at ${href}`);
+    await sleep(50);
+  }
+}

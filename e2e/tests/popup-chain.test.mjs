@@ -18,10 +18,9 @@ import assert from 'node:assert/strict';
 
 import { startSandbox, demoDir } from '../lib/sandbox.mjs';
 import { startAttacker } from '../lib/attacker.mjs';
-import { browsers, launch, nextPopup, until, closed } from '../lib/browser.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const EVENTS = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
+import { browsers, launch, nextPopup, until, closed, sleep, urlUntil } from '../lib/browser.mjs';
+import { openDemoPage, demoReady, addElement, button, configure, logTerminalEvents } from '../lib/demo.mjs';
+import { recordingPage, recordTerminals, recorded, backOnHost } from '../lib/redirect.mjs';
 
 /** The JSON a hosted page hands to one of its scripts (`id` = weavz-page / weavz-result). */
 function embedded(html, id) {
@@ -115,19 +114,12 @@ for (const browserName of browsers()) {
     // ---- The victim's page and window ----
 
     async function victimPage() {
-      const page = await browser.newPage();
-      page.errors = [];
-      page.on('pageerror', (e) => page.errors.push(e.message));
-      await page.goto(sandbox.host, { waitUntil: 'load' });
-      await page.waitForFunction(() => window.WeavzConnect && customElements.get('weavz-connect'), { timeout: 15000 });
-      await page.evaluate((types) => {
-        window.chainEvents = [];
+      const page = await openDemoPage(browser, sandbox.host);
+      // Capturing on window sees the element's events and the JS API's alike.
+      await logTerminalEvents(page, { into: 'chainEvents', capture: true });
+      await page.evaluate(() => {
         window.apiResults = [];
-        for (const type of types) {
-          // Capturing on window sees the element's events and the JS API's alike.
-          addEventListener(type, (e) => window.chainEvents.push({ type, detail: JSON.parse(JSON.stringify(e.detail || {})) }), true);
-        }
-      }, EVENTS);
+      });
       return page;
     }
 
@@ -150,18 +142,11 @@ for (const browserName of browsers()) {
       return popup;
     }
 
+    /** Adds a <weavz-connect> with these attributes and clicks it; resolves with the window. */
     async function element(page, attributes) {
-      await page.evaluate((attrs) => {
-        const el = document.createElement('weavz-connect');
-        for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-        document.querySelector('.integrations').appendChild(el);
-      }, attributes);
-      const button = await page.waitForFunction(
-        () => document.getElementById('victim')?.shadowRoot?.querySelector('button'),
-        { timeout: 10000 },
-      );
+      const launcher = await addElement(page, attributes);
       const popup = nextPopup(page);
-      await button.asElement().click();
+      await launcher.click();
       return popup;
     }
 
@@ -406,81 +391,26 @@ for (const browserName of browsers()) {
 
     // ---- Legitimate flows the window record must not get in the way of ----
 
-    /** A host page whose every document records its terminal events in sessionStorage. */
-    async function recordingPage(within = browser) {
-      const page = await within.newPage();
-      page.errors = [];
-      page.on('pageerror', (e) => page.errors.push(e.message));
-      await page.evaluateOnNewDocument(
-        (host, kinds) => {
-          if (location.origin !== host) return;
-          for (const kind of kinds) {
-            window.addEventListener(kind, (e) => {
-              const list = JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]');
-              list.push({ type: e.type, detail: e.detail });
-              sessionStorage.setItem('e2e-terminal', JSON.stringify(list));
-            });
-          }
-        },
-        sandbox.host,
-        EVENTS,
-      );
-      await page.goto(sandbox.host, { waitUntil: 'load' });
-      await hostReady(page);
-      return page;
-    }
-
-    const hostReady = (page) =>
-      page.waitForFunction(() => window.WeavzConnect && customElements.get('weavz-connect') && window.demoEvents, { timeout: 15000 });
-    const recorded = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]'));
-
-    /** Polls the page's URL until `ok(url)` (navigations puppeteer may not report). */
-    async function urlUntil(page, ok, what) {
-      const deadline = Date.now() + 20000;
-      for (;;) {
-        const href = await page.evaluate(() => location.href).catch(() => null);
-        if (href && ok(new URL(href))) return href;
-        if (Date.now() > deadline) throw new Error(`${what}: still at ${href}`);
-        await sleep(50);
-      }
-    }
-
     /** Sets attributes on the demo's element for `integration`, clicks it, and waits for
      *  the tab itself to reach the connect origin (redirect mode). */
     async function leaveFor(page, integration, attributes) {
-      await page.evaluate(
-        ({ name, attrs }) => {
-          const el = document.querySelector(`weavz-connect[integration="${name}"]`);
-          for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-        },
-        { name: integration, attrs: attributes },
-      );
-      const button = await page.waitForFunction(
-        (name) => document.querySelector(`weavz-connect[integration="${name}"]`)?.shadowRoot?.querySelector('button'),
-        { timeout: 10000 },
-        integration,
-      );
-      await button.asElement().click();
+      await configure(page, integration, attributes);
+      await (await button(page, integration)).click();
       await urlUntil(page, (u) => u.origin === sandbox.connect || u.origin === sandbox.provider, 'the tab did not leave for the connect page');
     }
 
-    async function backOnHost(page) {
-      await urlUntil(page, (u) => u.origin === sandbox.host, 'not back on the host page');
-      await hostReady(page);
-    }
-
     it('redirect mode in one tab: a flow left with Back, then two more sessions (OAuth, form) each complete once', async () => {
-      const page = await recordingPage();
+      const page = await recordingPage(browser, sandbox.host, { watch: false });
       // 1. The tab goes to the connect page of session 1, and comes back with Back.
       await leaveFor(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-1' }) });
       await page.waitForSelector('input[name="secretText"]');
       await page.evaluate(() => history.back());
-      await backOnHost(page);
+      await backOnHost(page, sandbox.host);
       // 2. Another session in the same tab: its interstitial goes on to the provider.
       await leaveFor(page, 'slack', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-2' }) });
       await page.waitForSelector('button[value="approve"]', { timeout: 15000 });
       await page.click('button[value="approve"]');
-      await backOnHost(page);
+      await backOnHost(page, sandbox.host);
       await until(page, () => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]').length >= 1);
       // 3. And a third: a form.
       await leaveFor(page, 'smtp', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-3' }) });
@@ -488,7 +418,7 @@ for (const browserName of browsers()) {
       await page.type('input[name="username"]', 'mailer');
       await page.type('input[name="password"]', 'pw-tab-3');
       await page.click('button[type="submit"]');
-      await backOnHost(page);
+      await backOnHost(page, sandbox.host);
       await until(page, () => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]').length >= 2);
       await sleep(800);
       const events = await recorded(page);
@@ -512,22 +442,9 @@ for (const browserName of browsers()) {
       const tabPromise = nextPopup(opener);
       await opener.evaluate((url) => { window.child = window.open(url, 'child'); }, sandbox.host + '/');
       const tab = await tabPromise;
-      await tab.evaluateOnNewDocument(
-        (host, kinds) => {
-          if (location.origin !== host) return;
-          for (const kind of kinds) {
-            window.addEventListener(kind, (e) => {
-              const list = JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]');
-              list.push({ type: e.type, detail: e.detail });
-              sessionStorage.setItem('e2e-terminal', JSON.stringify(list));
-            });
-          }
-        },
-        sandbox.host,
-        EVENTS,
-      );
+      await recordTerminals(tab, sandbox.host);
       await tab.reload({ waitUntil: 'load' });
-      await hostReady(tab);
+      await demoReady(tab);
       assert.equal(await tab.evaluate(() => !!window.opener), true, 'the tab has an opener');
       await opener.evaluate(() => {
         window.openerMessages = [];
@@ -537,7 +454,7 @@ for (const browserName of browsers()) {
       await tab.waitForSelector('input[name="secretText"]');
       await tab.type('input[name="secretText"]', 'sk-opener-0123456789abcdef');
       await tab.click('button[type="submit"]');
-      await backOnHost(tab);
+      await backOnHost(tab, sandbox.host);
       await until(tab, () => JSON.parse(sessionStorage.getItem('e2e-terminal') || '[]').length >= 1);
       const events = await recorded(tab);
       assert.equal(events.length, 1, JSON.stringify(events));

@@ -6,12 +6,10 @@ import assert from 'node:assert/strict';
 
 import { startSandbox, demoDir } from '../lib/sandbox.mjs';
 import { startAttacker } from '../lib/attacker.mjs';
-import { browsers, launch, nextPopup, until } from '../lib/browser.mjs';
-import { addElement } from '../lib/demo.mjs';
+import { browsers, launch, nextPopup, until, sleep } from '../lib/browser.mjs';
+import { addElement, openDemoPage, done, terminalEvents, statusOf, logTerminalEvents } from '../lib/demo.mjs';
 
-const TERMINAL = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
 const MINIMAL = { resultShape: 'sdk-minimal' };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 for (const browserName of browsers()) {
   describe(`a real Weavz's behaviour, in ${browserName}`, () => {
@@ -31,33 +29,11 @@ for (const browserName of browsers()) {
       await attacker?.stop();
     });
 
-    async function demoPage() {
-      const page = await browser.newPage();
-      page.errors = [];
-      page.on('pageerror', (e) => page.errors.push(e.message));
-      await page.goto(sandbox.host, { waitUntil: 'load' });
-      await page.waitForFunction(
-        () => window.WeavzConnect && customElements.get('weavz-connect') && window.demoEvents,
-        { timeout: 15000 },
-      );
-      return page;
-    }
-
-    async function done(page) {
-      assert.deepEqual(page.errors, [], 'no page error');
-      await page.close();
-    }
+    /** The demo page, collecting page errors (not CSP violations: `done(page, { csp: false })`). */
+    const demoPage = () => openDemoPage(browser, sandbox.host);
 
     /** The terminal events of the page so far (demo log), after a moment for a second one. */
-    async function terminals(page) {
-      await until(page, (kinds) => window.demoEvents.some((e) => kinds.includes(e.type)), TERMINAL, 40000);
-      await sleep(500);
-      return page.evaluate((kinds) => window.demoEvents.filter((e) => kinds.includes(e.type)), TERMINAL);
-    }
-
-    async function statusOf(page, id) {
-      return page.evaluate((i) => document.getElementById(i).shadowRoot.querySelector('[role=status]').textContent, id);
-    }
+    const terminals = (page) => terminalEvents(page, { timeout: 40000, settleMs: 500 });
 
     async function approveOpenAi(popup, key) {
       await popup.waitForSelector('input[name="secretText"]');
@@ -95,11 +71,12 @@ for (const browserName of browsers()) {
       assert.ok(names.includes('result_received'), `the statusless message was taken: ${names}`);
       assert.ok(!names.includes('window_closed_or_lost'), `never shown as a lost window: ${names}`);
       assert.match(await statusOf(page, 'minimal-session'), /^Connected to OpenAI\.$/);
-      await done(page);
+      await done(page, { csp: false });
     });
 
     it('SDK-minimal result, JS API with connectUrl and no session endpoint: resolves unconfirmed, never user_cancelled', async () => {
       const page = await demoPage();
+      await logTerminalEvents(page);
       await page.evaluate(async (knobs) => {
         const r = await fetch('/api/connect-token', {
           method: 'POST',
@@ -108,10 +85,6 @@ for (const browserName of browsers()) {
         });
         window.target = await r.json();
         window.apiResults = [];
-        window.windowEvents = [];
-        for (const type of ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled']) {
-          addEventListener(type, (e) => window.windowEvents.push({ type, detail: JSON.parse(JSON.stringify(e.detail)) }));
-        }
         const button = document.createElement('button');
         button.id = 'js-api';
         button.textContent = 'Connect OpenAI (JS API)';
@@ -138,7 +111,7 @@ for (const browserName of browsers()) {
         { type: 'weavz:connection-created', detail: result.connection },
       ]);
       assert.equal((await page.evaluate(() => window.apiResults)).length, 1);
-      await done(page);
+      await done(page, { csp: false });
     });
 
     it('SDK-minimal result, redirect mode: one confirmed event on the page that comes back', async () => {
@@ -163,7 +136,7 @@ for (const browserName of browsers()) {
       assert.equal(events[0].type, 'weavz:connection-created');
       assert.equal(events[0].detail.confirmed, true);
       await expectConnection(events[0].detail.connectionId, 'openai');
-      await done(page);
+      await done(page, { csp: false });
     });
 
     it('SDK-minimal result, end-user portal: one event, unconfirmed, with the end user the page reported', async () => {
@@ -190,7 +163,7 @@ for (const browserName of browsers()) {
       assert.equal(events[0].detail.endUserId, 'user_minimal');
       const { body } = await sandbox.api('GET', '/connections?endUserId=user_minimal');
       assert.deepEqual(body.connections.map((c) => c.id), [events[0].detail.connectionId]);
-      await done(page);
+      await done(page, { csp: false });
     });
 
     it('a session endpoint that never answers: the poll times out, is retried, and one event follows', async () => {
@@ -224,7 +197,7 @@ for (const browserName of browsers()) {
       );
       const names = await page.evaluate(() => window.demoEvents.map((e) => e.detail.name).filter(Boolean));
       assert.ok(!names.includes('window_closed_or_lost'), `never shown as a lost window: ${names}`);
-      await done(page);
+      await done(page, { csp: false });
     });
 
     it('Cancel while a success is being confirmed reports unconfirmed, not user_cancelled', async () => {
@@ -252,7 +225,7 @@ for (const browserName of browsers()) {
       assert.equal(events[0].detail.code, 'unconfirmed');
       assert.match(events[0].detail.message, /may exist/);
       assert.match(await statusOf(page, 'cancel-unconfirmed'), /may exist/);
-      await done(page);
+      await done(page, { csp: false });
     });
 
     it('20,000 forged messages during a flow cost a handful of debug events; the flow still ends once', async () => {
