@@ -262,7 +262,11 @@ for (const browserName of browsers()) {
         30000,
       );
       const debug = await host.evaluate(() => window.demoEvents.filter((e) => e.detail.level === 'debug').map((e) => e.detail));
-      assert.ok(debug.length <= 5, `a handful of debug events: ${JSON.stringify(debug)}`);
+      // At most one note a second (the rest are counted in `rejected_more`): a slow machine
+      // takes longer over the flood, and may show a note more, never one per message.
+      const span = debug[debug.length - 1].at - debug[0].at;
+      assert.ok(debug.length <= Math.floor(span / 1000) + 2, `one note a second over ${span} ms: ${JSON.stringify(debug)}`);
+      assert.ok(debug.length <= 40, `a handful of debug events: ${JSON.stringify(debug)}`);
       assert.equal(debug.reduce((n, d) => n + (d.name === 'rejected_more' ? d.count : 1), 0), 20000, 'each counted once');
       await popup.type('input[name="secretText"]', 'sk-flooded-0123456789abcdef');
       await popup.click('button[type="submit"]');
