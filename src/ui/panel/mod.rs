@@ -38,7 +38,6 @@ mod picker;
 mod status;
 mod table;
 
-use leptos::callback::UnsyncCallback;
 use leptos::html::{Button, Div};
 use leptos::prelude::*;
 
@@ -161,7 +160,7 @@ pub fn ConnectionsPanel(
     };
     let flows = Flows::new(settings, lang, status, catalog, connections, root, launcher);
     flows.resume(allowed.as_deref());
-    let on_pick = UnsyncCallback::new(move |integration| flows.connect(integration));
+    let on_pick = move |integration: data::Integration| flows.connect(integration);
 
     let theme_attr = move || theme.get().filter(|t| t == "light" || t == "dark");
     let status_kind = move || status.with(Status::kind);

@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use leptos::callback::UnsyncCallback;
 use leptos::html::{Button, Div, Input, Ul};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -148,14 +147,17 @@ pub(super) fn categories_of(list: &[Integration]) -> Vec<String> {
 /// The picker (shown while open). Choosing an integration runs `on_pick`; the picker closes
 /// when that returns `true` (a flow started).
 #[component]
-pub(super) fn Picker(
+pub(super) fn Picker<F>(
     lang: Lang,
     state: PickerState,
     catalog: Catalog,
     /// The panel's root (to find the focused element in its shadow root).
     root: NodeRef<Div>,
-    on_pick: UnsyncCallback<Integration, bool>,
-) -> impl IntoView {
+    on_pick: F,
+) -> impl IntoView
+where
+    F: Fn(Integration) -> bool + Copy + Send + Sync + 'static,
+{
     let t = move |k: Key| text(lang, k);
     let PickerState {
         query,
@@ -281,7 +283,7 @@ pub(super) fn Picker(
                                     <button type="button" class="weavz-panel__integration" part="integration"
                                         data-integration=integration.name.clone()
                                         on:click=move |_| {
-                                            if on_pick.run(chosen.clone()) {
+                                            if on_pick(chosen.clone()) {
                                                 state.close();
                                             }
                                         }>
