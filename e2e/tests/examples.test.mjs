@@ -139,6 +139,11 @@ exampleSuite('leptos', async () => ({ site: builtByXtask('WEAVZ_LEPTOS_SITE') })
     const page = await recordedPage(browser, sandbox.host);
     const button = await page.waitForSelector('main button', { timeout: 15000 });
     assert.equal(await page.$eval('#result', (e) => e.textContent), 'Not connected yet.');
+    // `disabled` is a signal: the button stays disabled until the terms are accepted.
+    await until(page, () => document.querySelector('main button').getAttribute('aria-disabled') === null);
+    assert.equal(await button.evaluate((b) => b.disabled), true, 'disabled before the terms are accepted');
+    await page.click('#terms');
+    await until(page, () => !document.querySelector('main button').disabled);
     await approveInPopup(page, () => button.click());
     const [event] = await outcomes(page, 1);
     assert.equal(event.type, 'weavz:connection-created');

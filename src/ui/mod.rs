@@ -98,12 +98,17 @@ pub fn ConnectButton(
     /// The host backend endpoint that polls the session (`POST {token}`), to confirm results.
     #[prop(optional, into)]
     session_endpoint: MaybeProp<String>,
-    /// The button text when idle (default `Connect <display name>`).
+    /// The button text when idle (default `Connect <display name>`). Reactive: a signal
+    /// passed here updates the button.
     #[prop(optional, into)]
     label: MaybeProp<String>,
-    /// The integration's name for people (default: from `integration`).
+    /// The integration's name for people (default: from `integration`). Reactive.
     #[prop(optional, into)]
     display_name: MaybeProp<String>,
+    /// Whether the button is disabled (a native `disabled` button: no click, no flow).
+    /// Reactive: e.g. until the user accepted the terms. A flow already running goes on.
+    #[prop(optional, into)]
+    disabled: MaybeProp<bool>,
     /// Extra fields for the token request, as a JSON object text.
     #[prop(optional, into)]
     token_params: MaybeProp<String>,
@@ -131,7 +136,9 @@ pub fn ConnectButton(
     #[prop(optional)]
     event_target: Option<web_sys::EventTarget>,
 ) -> impl IntoView {
-    let texts = Texts::new(&integration, display_name.get_untracked(), label.get_untracked());
+    let texts_integration = integration.clone();
+    let texts = Memo::new(move |_| Texts::new(&texts_integration, display_name.get(), label.get()));
+    let is_disabled = move || disabled.get().unwrap_or(false);
     let (state, set_state) = signal(ButtonState::Idle);
     let current: StoredValue<Option<Current>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
@@ -171,7 +178,7 @@ pub fn ConnectButton(
 
     let click_integration = integration.clone();
     let on_click = move |_| {
-        if !live.get_untracked() {
+        if !live.get_untracked() || disabled.get_untracked().unwrap_or(false) {
             return;
         }
         if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()))
@@ -237,14 +244,14 @@ pub fn ConnectButton(
             set_state.try_set(ButtonState::Detached);
         }
     };
-    let status_texts = texts.clone();
-    let button_text = move || texts.button(&state.get());
-    let status_text = move || status_texts.status(&state.get());
+    let button_text = move || texts.with(|t| t.button(&state.get()));
+    let status_text = move || texts.with(|t| t.status(&state.get()));
     let state_name = move || state.with(ButtonState::name);
     view! {
         <div class="weavz-connect" part="root" node_ref=root data-state=state_name>
             <button type="button" part="button" class="weavz-connect__button" on:click=on_click
                 aria-busy=move || state.with(ButtonState::busy).to_string()
+                disabled=is_disabled
                 aria-disabled=move || (!live.get()).then_some("true")>
                 {button_text}
             </button>
@@ -337,5 +344,22 @@ mod ssr_tests {
             !html.contains("weavz-connect__actions"),
             "no Cancel before a flow: {html}"
         );
+    }
+
+    #[test]
+    fn signals_give_the_label_and_disabled() {
+        let owner = Owner::new();
+        owner.set();
+        let (label, _) = signal("Add a Slack workspace".to_owned());
+        let (disabled, _) = signal(true);
+        let html = view! {
+            <ConnectButton integration="slack" token_endpoint="/api/connect-token" label=label disabled=disabled/>
+        }
+        .to_html();
+        assert!(html.contains(">Add a Slack workspace<"), "{html}");
+        assert!(html.contains(" disabled"), "{html}");
+        let html =
+            view! { <ConnectButton integration="slack" token_endpoint="/api/connect-token"/> }.to_html();
+        assert!(!html.contains(" disabled"), "enabled by default: {html}");
     }
 }

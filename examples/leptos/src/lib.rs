@@ -1,4 +1,5 @@
-//! A Leptos app with one `ConnectButton`: the result is kept in a signal and shown.
+//! A Leptos app with one `ConnectButton`: the button stays disabled until the user accepts
+//! the terms (a reactive `disabled`), and the result is kept in a signal and shown.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -9,13 +10,19 @@ use weavz_connect::ui::ConnectButton;
 fn App() -> impl IntoView {
     let (connected, set_connected) = signal(None::<Connection>);
     let (failed, set_failed) = signal(None::<FlowError>);
+    let (accepted, set_accepted) = signal(false);
     view! {
         <main>
             <h1>"Connect Slack"</h1>
+            <label>
+                <input type="checkbox" id="terms" on:change=move |ev| set_accepted.set(event_target_checked(&ev))/>
+                " I accept the terms for sharing my Slack data"
+            </label>
             <ConnectButton
                 integration="slack"
                 token_endpoint="/api/connect-token"
                 session_endpoint="/api/connect-session"
+                disabled=Signal::derive(move || !accepted.get())
                 on_connected=Callback::new(move |c: Connection| set_connected.set(Some(c)))
                 on_error=Callback::new(move |e: FlowError| set_failed.set(Some(e)))
             />
