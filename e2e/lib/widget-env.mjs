@@ -2,6 +2,7 @@
 // demo site plus the tests' own pages (pages.mjs) in a temporary folder, served by a
 // sandbox under a strict CSP with Trusted Types; the attacker's server; a look-alike of the
 // connect origin; and a browser. Also the helpers that need those servers.
+import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,26 @@ import { join } from 'node:path';
 
 import { startSandbox, demoDir } from './sandbox.mjs';
 import { startAttacker } from './attacker.mjs';
-import { launch } from './browser.mjs';
+import { browsers, launch } from './browser.mjs';
 import { openDemoPage, terminal, expectListed, statusText } from './demo.mjs';
 import { recordingPage, leaveFor, finishOnConnectPage, forgedReturn } from './redirect.mjs';
 import { BLANK_PAGE, ROUTER_PAGE, ROUTER_JS } from './pages.mjs';
+
+/**
+ * One `widget in <browser>` suite per browser under test, each with its own environment
+ * (started before its first test, stopped after its last): `body(env, browserName)`
+ * declares the suite's tests.
+ */
+export function widgetSuites(body) {
+  for (const browserName of browsers()) {
+    describe(`widget in ${browserName}`, () => {
+      const env = widgetEnv(browserName);
+      before(() => env.start());
+      after(() => env.stop());
+      body(env, browserName);
+    });
+  }
+}
 
 /**
  * The servers and browser of one widget test file, for `browserName`. Call `start()` in

@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::browser::driver::{self, Mode, Report, Source, StartOptions};
+use crate::browser::driver::{self, Report, Source, StartOptions};
 use crate::browser::http::target_from_url;
 use crate::browser::listener::Listener;
 use crate::browser::message::read_raw;
@@ -172,21 +172,7 @@ async fn driver_rejects_foreign_messages_and_cleans_up_on_abort() {
             Report::Finished(Outcome::Failed(e)) => e.code.as_str().to_owned(),
         });
     });
-    let handle = driver::start(
-        &w,
-        StartOptions {
-            source: Source::Ready(target),
-            session_endpoint: None,
-            close_grace_ms: 3000.0,
-            timeout_ms: None,
-            signal: None,
-            mode: Mode::Popup,
-            integration: None,
-            end_user_id: None,
-            shown_by: None,
-        },
-        observer,
-    );
+    let handle = driver::start(&w, StartOptions::new(Source::Ready(target)), observer);
     assert!(handle.is_running());
     assert_eq!(driver::active_flows(), 1);
     // Well-formed, right origin, but from this window rather than the popup.
@@ -246,15 +232,9 @@ fn an_aborted_signal_never_opens_a_window() {
     let handle = driver::start(
         &w,
         StartOptions {
-            source: Source::Ready(target),
-            session_endpoint: None,
             close_grace_ms: 0.0,
-            timeout_ms: None,
             signal: Some(controller.signal()),
-            mode: Mode::Popup,
-            integration: None,
-            end_user_id: None,
-            shown_by: None,
+            ..StartOptions::new(Source::Ready(target))
         },
         observer,
     );
@@ -281,17 +261,7 @@ async fn a_result_posted_by_the_popup_itself_connects() {
     });
     let handle = driver::start(
         &w,
-        StartOptions {
-            source: Source::Ready(target_from_url(&here, None).unwrap()),
-            session_endpoint: None,
-            close_grace_ms: 3000.0,
-            timeout_ms: None,
-            signal: None,
-            mode: Mode::Popup,
-            integration: None,
-            end_user_id: None,
-            shown_by: None,
-        },
+        StartOptions::new(Source::Ready(target_from_url(&here, None).unwrap())),
         observer,
     );
     let popup = w
