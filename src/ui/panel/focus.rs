@@ -9,7 +9,8 @@ use wasm_bindgen::JsCast;
 
 /// The element focused in the panel's shadow root (none outside a shadow root).
 pub(super) fn active_in_shadow(root: NodeRef<Div>) -> Option<web_sys::Element> {
-    root.get_untracked()
+    root.try_get_untracked()
+        .flatten()
         .and_then(|r| r.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok())
         .and_then(|s| s.active_element())
 }
@@ -28,11 +29,15 @@ pub(super) fn keep_focus(root: NodeRef<Div>, launcher: NodeRef<Button>) {
 
 /// After the next render, focuses the launcher ("Create connection").
 pub(super) fn focus_launcher(launcher: NodeRef<Button>) {
-    focus_soon(Rc::new(move || launcher.get_untracked().map(Into::into)));
+    focus_soon(Rc::new(move || {
+        launcher.try_get_untracked().flatten().map(Into::into)
+    }));
 }
 
 /// Focuses what `find` returns once it is in the document: tried on each of the next
-/// frames (the view renders asynchronously), for about a third of a second at most.
+/// frames (the view renders asynchronously), for about a third of a second at most. The
+/// panel may be gone by then (re-rendered for another end user): `find` reads its node refs
+/// with `try_`, so a disposed one finds nothing instead of panicking.
 pub(super) fn focus_soon(find: Rc<dyn Fn() -> Option<web_sys::HtmlElement>>) {
     fn attempt(find: Rc<dyn Fn() -> Option<web_sys::HtmlElement>>, tries: u32) {
         request_animation_frame(move || match find() {
@@ -50,7 +55,7 @@ pub(super) fn focus_soon(find: Rc<dyn Fn() -> Option<web_sys::HtmlElement>>) {
 pub(super) fn focus_in_row(root: NodeRef<Div>, id: &str, selector: &'static str) {
     let id = id.to_owned();
     focus_soon(Rc::new(move || {
-        let root = root.get_untracked()?;
+        let root = root.try_get_untracked().flatten()?;
         let rows = root.query_selector_all("tr[data-connection-id]").ok()?;
         (0..rows.length())
             .filter_map(|i| rows.item(i)?.dyn_into::<web_sys::Element>().ok())

@@ -56,7 +56,9 @@ impl PickerState {
         self.query.set(String::new());
         self.category.set(None);
         let search = self.search;
-        focus_soon(Rc::new(move || search.get_untracked().map(Into::into)));
+        focus_soon(Rc::new(move || {
+            search.try_get_untracked().flatten().map(Into::into)
+        }));
     }
 
     /// Closes it, giving the focus back to the launcher.
