@@ -1,0 +1,74 @@
+//! A server-rendered Leptos app with weavz-connect: a settings page whose `ConnectButton`
+//! the server renders (label, `data-state="idle"`, `aria-disabled="true"`) and the browser
+//! hydrates. The same crate is both halves, as cargo-leptos lays them out: with `ssr` the
+//! server (`src/main.rs`) renders [`shell`]; with `hydrate` the wasm's [`hydrate`] entry
+//! takes over the page the server sent.
+
+use leptos::prelude::*;
+use weavz_connect::flow::{Connection, FlowError};
+use weavz_connect::ui::ConnectButton;
+
+/// The name the browser build is given (`wasm-bindgen --out-name`): the server's
+/// `HydrationScripts` load `/pkg/<name>.js` and `/pkg/<name>_bg.wasm`.
+pub const OUTPUT_NAME: &str = "weavz_connect_example_leptos_ssr";
+
+/// The settings page: what the server renders inside `<body>` and the browser hydrates.
+#[component]
+pub fn App() -> impl IntoView {
+    let (connected, set_connected) = signal(None::<Connection>);
+    let (failed, set_failed) = signal(None::<FlowError>);
+    view! {
+        <main>
+            <h1>"Settings"</h1>
+            <section id="integrations">
+                <h2>"Integrations"</h2>
+                <ConnectButton
+                    integration="slack"
+                    display_name="Slack"
+                    token_endpoint="/api/connect-token"
+                    session_endpoint="/api/connect-session"
+                    on_connected=Callback::new(move |c: Connection| set_connected.set(Some(c)))
+                    on_error=Callback::new(move |e: FlowError| set_failed.set(Some(e)))
+                />
+                <p id="result" role="status">
+                    {move || match (connected.get(), failed.get()) {
+                        (Some(c), _) => format!("Connected: {} ({})", c.connection_id, c.integration_name),
+                        (None, Some(e)) => format!("{}: {}", e.code.as_str(), e.message),
+                        (None, None) => "Not connected yet.".to_owned(),
+                    }}
+                </p>
+            </section>
+            // TODO(use_connect): a custom button built on the `use_connect` hook goes here.
+            <section id="custom-connect" data-todo="use_connect"></section>
+        </main>
+    }
+}
+
+/// The whole document the server sends: `<head>` with the hydration scripts for `options`
+/// (`/pkg/…`), `<body>` with [`App`].
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>"weavz-connect: Leptos (server-rendered)"</title>
+                <link rel="icon" href="data:,"/>
+                <HydrationScripts options/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The browser's entry: the hydration script calls it once the wasm is loaded; it hydrates
+/// `<body>` with [`App`] (the same view the server rendered there).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    leptos::mount::hydrate_body(App);
+}
