@@ -310,13 +310,15 @@ fn print_report(dist: &Dist) -> Result {
 }
 
 /// Builds the Leptos example into `target/examples/leptos` (cargo release for wasm32, the
-/// pinned wasm-bindgen) and the host backend example (a debug binary).
+/// pinned wasm-bindgen), the host backend example (a debug binary) and the server-rendered
+/// Leptos example ([`build_leptos_ssr`]).
 fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
     let root = root();
     let target = target_dir();
     let leptos = root.join("examples/leptos");
     let backend = root.join("examples/host-backend");
-    for dir in [&leptos, &backend] {
+    let leptos_ssr = root.join("examples/leptos-ssr");
+    for dir in [&leptos, &backend, &leptos_ssr] {
         // Their own workspaces: the root's `cargo fmt --all` does not see them.
         run(
             &format!(
@@ -371,12 +373,84 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
             .arg(&target)
             .current_dir(&backend),
     )?;
-    Ok(vec![
+    let mut env = vec![
         ("WEAVZ_LEPTOS_SITE".into(), site),
         (
             "WEAVZ_HOST_BACKEND_BIN".into(),
             target.join("debug/weavz-connect-example-host-backend"),
         ),
+    ];
+    env.extend(build_leptos_ssr(&leptos_ssr)?);
+    Ok(env)
+}
+
+/// examples/leptos-ssr, the two halves cargo-leptos would build, without cargo-leptos: the
+/// server (native, `ssr`, debug) and the browser build (the lib for wasm32, `hydrate`,
+/// through the pinned wasm-bindgen into `target/examples/leptos-ssr/pkg/`, the site root the
+/// server is given as `LEPTOS_SITE_ROOT`). Returns `WEAVZ_LEPTOS_SSR_BIN` and
+/// `WEAVZ_LEPTOS_SSR_SITE`.
+///
+/// The wasm is built with the crate's `release-checked` profile (release plus debug
+/// assertions): only with debug assertions does Leptos report a hydration mismatch (a
+/// `console.error` naming the view, then a panic); a plain release build traps with a bare
+/// `unreachable` instead. The test counts on that message.
+fn build_leptos_ssr(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let target = target_dir();
+    // Its own target dir, for the same reason as examples/leptos.
+    let own_target = target.join("example-leptos-ssr");
+    run(
+        "building examples/leptos-ssr: the server (ssr)",
+        cargo()
+            .args(["build", "--features", "ssr", "--target-dir"])
+            .arg(&own_target)
+            .current_dir(dir),
+    )?;
+    run(
+        "building examples/leptos-ssr: the browser build (hydrate, wasm32, release-checked)",
+        cargo()
+            .args([
+                "build",
+                "--lib",
+                "--profile",
+                "release-checked",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--features",
+                "hydrate",
+                "--target-dir",
+            ])
+            .arg(&own_target)
+            .current_dir(dir),
+    )?;
+    let site = target.join("examples/leptos-ssr");
+    if site.exists() {
+        std::fs::remove_dir_all(&site).map_err(|e| format!("cleaning {}: {e}", site.display()))?;
+    }
+    // `--out-name` is the app's `OUTPUT_NAME`: its `HydrationScripts` load
+    // `/pkg/<name>.js` and `/pkg/<name>_bg.wasm`.
+    run(
+        "wasm-bindgen (examples/leptos-ssr)",
+        Command::new(tools::wasm_bindgen())
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "weavz_connect_example_leptos_ssr",
+                "--out-dir",
+            ])
+            .arg(site.join("pkg"))
+            .arg(
+                own_target
+                    .join("wasm32-unknown-unknown/release-checked/weavz_connect_example_leptos_ssr.wasm"),
+            ),
+    )?;
+    Ok(vec![
+        (
+            "WEAVZ_LEPTOS_SSR_BIN".into(),
+            own_target.join("debug/weavz-connect-example-leptos-ssr"),
+        ),
+        ("WEAVZ_LEPTOS_SSR_SITE".into(), site),
     ])
 }
 

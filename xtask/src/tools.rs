@@ -209,12 +209,13 @@ mod tests {
     fn the_wasm_bindgen_version_is_the_one_cargo_toml_pins() {
         let manifest = read("Cargo.toml");
         let pin = format!("wasm-bindgen = {{ version = \"={WASM_BINDGEN_VERSION}\"");
-        // The Leptos example (its own workspace) goes through the same CLI in `dist`.
-        let example = read("examples/leptos/Cargo.toml");
-        assert!(
-            example.contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")),
-            "examples/leptos/Cargo.toml does not pin wasm-bindgen {WASM_BINDGEN_VERSION}"
-        );
+        // The Leptos examples (their own workspaces) go through the same CLI in `dist`.
+        for example in ["examples/leptos/Cargo.toml", "examples/leptos-ssr/Cargo.toml"] {
+            assert!(
+                read(example).contains(&format!("wasm-bindgen = \"={WASM_BINDGEN_VERSION}\"")),
+                "{example} does not pin wasm-bindgen {WASM_BINDGEN_VERSION}"
+            );
+        }
         assert!(
             manifest.contains(&pin),
             "Cargo.toml does not pin wasm-bindgen {WASM_BINDGEN_VERSION}"
