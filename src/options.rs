@@ -69,6 +69,25 @@ impl Mode {
             _ => None,
         }
     }
+
+    /// The option's text, as [`Mode::parse`] reads it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::options::Mode;
+    ///
+    /// for mode in [Mode::Popup, Mode::Redirect, Mode::Auto] {
+    ///     assert_eq!(Mode::parse(mode.as_str()), Some(mode));
+    /// }
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Popup => "popup",
+            Mode::Redirect => "redirect",
+            Mode::Auto => "auto",
+        }
+    }
 }
 
 /// Which kind of widget shows a flow: after a redirect, the same kind shows it again.
@@ -169,6 +188,103 @@ pub struct Given {
     pub timeout_ms: Option<f64>,
     /// `endUserId` / `end-user`.
     pub end_user_id: Option<String>,
+}
+
+/// Extra fields for the token request, as the Rust widgets take them: a JSON object that
+/// the widget merges into its `POST` to the token endpoint (with `integrationName`).
+///
+/// Built from JSON text (`From<&str>`, checked when a flow starts, as the elements'
+/// `token-params` attribute is), and with feature `ui` from any [`serde::Serialize`] value
+/// ([`TokenParams::new`], which says at once when it is not an object) or a
+/// `serde_json::Value`. A value that is not a JSON object makes the flow end with
+/// `invalid_options` and [`messages::TOKEN_PARAMS`], as on every surface.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::options::TokenParams;
+///
+/// let params = TokenParams::from(r#"{"connectionName": "Team workspace"}"#);
+/// assert_eq!(params.json(), Ok(r#"{"connectionName": "Team workspace"}"#));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenParams(Result<std::sync::Arc<str>, FlowError>);
+
+impl TokenParams {
+    /// The parameters' JSON text, or the error a flow started with them ends with.
+    ///
+    /// ```
+    /// use weavz_connect::options::TokenParams;
+    ///
+    /// assert_eq!(TokenParams::from("{}").json(), Ok("{}"));
+    /// ```
+    pub fn json(&self) -> Result<&str, FlowError> {
+        match &self.0 {
+            Ok(text) => Ok(text),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl From<&str> for TokenParams {
+    fn from(text: &str) -> TokenParams {
+        TokenParams(Ok(text.into()))
+    }
+}
+
+impl From<String> for TokenParams {
+    fn from(text: String) -> TokenParams {
+        TokenParams(Ok(text.into()))
+    }
+}
+
+#[cfg(feature = "ui")]
+impl TokenParams {
+    /// Token parameters from a serializable value: a struct or a map (a JSON object).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_options` ([`messages::TOKEN_PARAMS`]) when the value does not serialize to
+    /// a JSON object (a number, a list, a failing `Serialize`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::options::TokenParams;
+    ///
+    /// #[derive(serde::Serialize)]
+    /// #[serde(rename_all = "camelCase")]
+    /// struct Params { connection_name: String }
+    ///
+    /// let params = TokenParams::new(&Params { connection_name: "Team".into() })?;
+    /// assert_eq!(params.json()?, r#"{"connectionName":"Team"}"#);
+    /// assert!(TokenParams::new(&[1, 2]).is_err());
+    /// # Ok::<(), weavz_connect::flow::FlowError>(())
+    /// ```
+    pub fn new<T: serde::Serialize + ?Sized>(value: &T) -> Result<TokenParams, FlowError> {
+        match serde_json::to_string(value) {
+            // What a struct or a map serializes to, and nothing else does.
+            Ok(text) if text.starts_with('{') => Ok(TokenParams(Ok(text.into()))),
+            _ => Err(invalid(messages::TOKEN_PARAMS)),
+        }
+    }
+}
+
+/// A `serde_json::Value`; one that is not an object fails the flow it starts.
+///
+/// ```
+/// use serde_json::json;
+/// use weavz_connect::options::TokenParams;
+///
+/// let params = TokenParams::from(json!({ "connectionName": "Team" }));
+/// assert_eq!(params.json().unwrap(), r#"{"connectionName":"Team"}"#);
+/// assert_eq!(TokenParams::from(json!([1])).json().unwrap_err().code.as_str(), "invalid_options");
+/// ```
+#[cfg(feature = "ui")]
+impl From<serde_json::Value> for TokenParams {
+    fn from(value: serde_json::Value) -> TokenParams {
+        TokenParams::new(&value).unwrap_or_else(|e| TokenParams(Err(e)))
+    }
 }
 
 /// Where the connect URL comes from, once checked.

@@ -30,35 +30,19 @@ pub mod panel_element;
 #[cfg(feature = "panel")]
 pub use panel::ConnectionsPanel;
 
-use std::cell::Cell;
-use std::rc::Rc;
+pub mod connect;
+
+pub use connect::{UseConnectOptions, UseConnectReturn, use_connect};
 
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::browser::driver::{self, Report, ShownBy};
-use crate::browser::events;
-use crate::browser::options::for_widget;
-use crate::browser::resume::{self, Shown};
 use crate::button::{ButtonState, Texts, actions};
-use crate::flow::{Connection, FlowError, Outcome};
-use crate::options::Given;
+use crate::flow::{Connection, FlowError, Progress};
+use crate::options::{Mode, TokenParams};
 
-/// The flow the button shows ([`Shown`]: aborted, or released if resumed, when dropped).
-/// It first marks the component gone, so the abort report touches no disposed signal or
-/// callback.
-struct Current {
-    shown: Shown,
-    alive: Rc<Cell<bool>>,
-}
-
-impl Drop for Current {
-    fn drop(&mut self) {
-        self.alive.set(false);
-    }
-}
-
-/// A button that runs the hosted connect flow for one integration.
+/// A button that runs the hosted connect flow for one integration, built on
+/// [`use_connect`].
 ///
 /// It opens the popup inside the click, shows the flow's state in text that screen readers
 /// announce (a `role="status"` region), and dispatches the widget's DOM events
@@ -66,22 +50,40 @@ impl Drop for Current {
 /// `weavz:connect-event`) from its root element, or from `event_target` when given. Its
 /// states and texts are [`crate::button`]'s, the same as `<weavz-connect>`'s.
 ///
+/// # Server-side rendering
+///
+/// With feature `ssr` the button renders on the server as it will look once hydrated,
+/// idle (`data-state="idle"`) with its label, and `aria-disabled="true"`: it touches no
+/// browser API there. In the browser (feature `hydrate`) it becomes usable in an effect
+/// after hydration, which also resumes a redirect-mode flow pending for its integration; a
+/// click before that does nothing.
+///
 /// ```no_run
 /// use leptos::prelude::*;
+/// use serde_json::json;
 /// use weavz_connect::flow::FlowError;
+/// use weavz_connect::options::{Mode, TokenParams};
 /// use weavz_connect::ui::ConnectButton;
 ///
 /// #[component]
 /// fn AddGitHub() -> impl IntoView {
+///     let (accepted, set_accepted) = signal(false);
 ///     view! {
+///         <label>
+///             <input type="checkbox" on:change=move |ev| set_accepted.set(event_target_checked(&ev))/>
+///             " I accept the terms"
+///         </label>
 ///         <ConnectButton
 ///             integration="github"
 ///             label="Add GitHub"
 ///             token_endpoint="/api/connect-token"
 ///             session_endpoint="/api/connect-session"
 ///             // Redirect instead of a popup on small touch screens or when blocked.
-///             mode="auto"
-///             on_error=Callback::new(|e: FlowError| leptos::logging::warn!("{}: {}", e.code.as_str(), e.message))
+///             mode=Mode::Auto
+///             token_params=TokenParams::from(json!({ "connectionName": "Work GitHub" }))
+///             disabled=Signal::derive(move || !accepted.get())
+///             on_error=Callback::new(|e: FlowError| leptos::logging::warn!("{e}"))
+///             on_cancelled=Callback::new(|_: FlowError| leptos::logging::log!("maybe later"))
 ///         />
 ///     }
 /// }
@@ -109,29 +111,36 @@ pub fn ConnectButton(
     /// Reactive: e.g. until the user accepted the terms. A flow already running goes on.
     #[prop(optional, into)]
     disabled: MaybeProp<bool>,
-    /// Extra fields for the token request, as a JSON object text.
+    /// Extra fields for the token request: a JSON object ([`TokenParams`] from a
+    /// `serde_json::Value`, any `Serialize` value, or JSON text). Read when a flow starts.
     #[prop(optional, into)]
-    token_params: MaybeProp<String>,
+    token_params: MaybeProp<TokenParams>,
     /// Grace period after the popup closes, in milliseconds (default 3000).
     #[prop(optional, into)]
     close_grace_ms: MaybeProp<f64>,
     /// A total deadline in milliseconds; the flow ends with `timeout` after it.
     #[prop(optional, into)]
     timeout_ms: MaybeProp<f64>,
-    /// `popup` (default), `redirect` or `auto` (see the README). Redirect needs
-    /// `session_endpoint`.
+    /// [`Mode::Popup`] (default), [`Mode::Redirect`] or [`Mode::Auto`] (see the README).
+    /// Redirect needs `session_endpoint`.
     #[prop(optional, into)]
-    mode: MaybeProp<String>,
+    mode: MaybeProp<Mode>,
     /// The end user's external id: sent to the token endpoint as `endUserId` (an end-user
     /// portal token endpoint) and reported with the connection.
     #[prop(optional, into)]
     end_user: MaybeProp<String>,
-    /// Called once a connection exists.
+    /// Called once a connection exists (`weavz:connection-created`).
     #[prop(optional)]
     on_connected: Option<Callback<Connection>>,
-    /// Called when a flow fails or is cancelled.
+    /// Called when a flow fails (`weavz:connect-error`), not when the user cancels.
     #[prop(optional)]
     on_error: Option<Callback<FlowError>>,
+    /// Called when the user cancels (`weavz:connect-cancelled`; code `user_cancelled`).
+    #[prop(optional)]
+    on_cancelled: Option<Callback<FlowError>>,
+    /// Called for each step of a flow (`weavz:connect-event`).
+    #[prop(optional)]
+    on_event: Option<Callback<Progress>>,
     /// Where DOM events are dispatched (default: the component's root element).
     #[prop(optional)]
     event_target: Option<web_sys::EventTarget>,
@@ -139,110 +148,51 @@ pub fn ConnectButton(
     let texts_integration = integration.clone();
     let texts = Memo::new(move |_| Texts::new(&texts_integration, display_name.get(), label.get()));
     let is_disabled = move || disabled.get().unwrap_or(false);
-    let (state, set_state) = signal(ButtonState::Idle);
-    let current: StoredValue<Option<Current>, LocalStorage> = StoredValue::new_local(None);
     let root = NodeRef::<Div>::new();
 
-    // Whether the button runs in the browser yet: false in the server's markup and until
-    // hydration (the button says `aria-disabled` then), true once an effect ran. Effects
-    // never run on the server, so nothing below touches a browser API there.
-    let (live, set_live) = signal(false);
-    let resume_integration = integration.clone();
-    let resume_target = event_target.clone();
-    Effect::new(move |_| {
-        set_live.set(true);
-        // A flow for this integration that left the page in redirect mode and is pending
-        // in this tab: show it here (the first button for the integration shows it).
-        if let Some(window) = web_sys::window()
-            && let Some(shown_on) = resume_target
-                .clone()
-                .or_else(|| window.document().map(Into::into))
-            && let Some(r) = resume::resume(&window).into_iter().find(|r| {
-                r.integration.as_deref() == Some(resume_integration.as_str())
-                    && r.shown_by != Some(ShownBy::Panel)
-                    && r.claim(&shown_on)
-            })
-            && r.handle().is_some()
-        {
-            let alive = Rc::new(Cell::new(true));
-            let subscription = r.subscribe(ui_observer(
-                set_state,
-                alive.clone(),
-                on_connected,
-                on_error,
-                None,
-            ));
-            current.set_value(Shown::resumed(r, subscription).map(|shown| Current { shown, alive }));
-        }
-    });
+    let mut options = UseConnectOptions::new(integration, token_endpoint)
+        .session_endpoint(session_endpoint)
+        .mode(mode)
+        .token_params(token_params)
+        .close_grace_ms(close_grace_ms)
+        .timeout_ms(timeout_ms)
+        .end_user(end_user);
+    if let Some(target) = event_target {
+        options = options.event_target(target);
+    }
+    if let Some(cb) = on_connected {
+        options = options.on_connected(move |v| {
+            cb.try_run(v);
+        });
+    }
+    if let Some(cb) = on_error {
+        options = options.on_error(move |v| {
+            cb.try_run(v);
+        });
+    }
+    if let Some(cb) = on_cancelled {
+        options = options.on_cancelled(move |v| {
+            cb.try_run(v);
+        });
+    }
+    if let Some(cb) = on_event {
+        options = options.on_event(move |v| {
+            cb.try_run(v);
+        });
+    }
+    let connect = use_connect(options);
+    let state = connect.state;
 
-    let click_integration = integration.clone();
     let on_click = move |_| {
-        if !live.get_untracked() || disabled.get_untracked().unwrap_or(false) {
-            return;
-        }
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()))
-            && h.is_running()
-        {
-            // One flow per button: a second click brings its window forward (or, for an
-            // interrupted redirect, goes back to the connect page).
-            if state.get_untracked() == ButtonState::Interrupted {
-                if let Some(window) = web_sys::window() {
-                    h.reopen(&window);
-                }
-            } else {
-                h.focus();
-            }
-            return;
-        }
-        let Some(window) = web_sys::window() else { return };
-        let target: web_sys::EventTarget = match (&event_target, root.get_untracked()) {
-            (Some(t), _) => t.clone(),
-            (None, Some(div)) => div.into(),
-            (None, None) => window.clone().into(),
-        };
-        // The same checks, and the same errors, as every other surface.
-        let given = Given {
-            session_endpoint: session_endpoint.get_untracked(),
-            mode: mode.get_untracked(),
-            close_grace_ms: close_grace_ms.get_untracked(),
-            timeout_ms: timeout_ms.get_untracked(),
-            end_user_id: end_user.get_untracked(),
-            ..Given::widget(&click_integration, &token_endpoint)
-        };
-        let params = token_params.get_untracked();
-        let options = given
-            .check()
-            .and_then(|checked| for_widget(checked, params.as_deref(), ShownBy::Button));
-        let options = match options {
-            Ok(options) => options,
-            Err(err) => {
-                fail(&target, set_state, on_error, err);
-                return;
-            }
-        };
-        set_state.set(ButtonState::Waiting);
-        let alive = Rc::new(Cell::new(true));
-        let observer = ui_observer(set_state, alive.clone(), on_connected, on_error, Some(target));
-        let handle = driver::start(&window, options, observer);
-        current.set_value(Some(Current {
-            shown: Shown::started(handle),
-            alive,
-        }));
-    };
-
-    let on_cancel = move |_| {
-        if let Some(h) = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone())) {
-            h.cancel();
+        // Not before hydration, and not while disabled (an `aria-disabled` button still
+        // receives clicks).
+        if connect.ready.get_untracked() && !disabled.get_untracked().unwrap_or(false) {
+            connect.open_on(root.get_untracked().map(Into::into));
         }
     };
+    let on_cancel = move |_| connect.cancel();
     let on_reopen = move |_| {
-        let handle = current.with_value(|c| c.as_ref().map(|g| g.shown.handle().clone()));
-        if let (Some(h), Some(window)) = (handle, web_sys::window())
-            && !h.reopen(&window)
-        {
-            set_state.try_set(ButtonState::Detached);
-        }
+        connect.reopen();
     };
     let button_text = move || texts.with(|t| t.button(&state.get()));
     let status_text = move || texts.with(|t| t.status(&state.get()));
@@ -252,7 +202,7 @@ pub fn ConnectButton(
             <button type="button" part="button" class="weavz-connect__button" on:click=on_click
                 aria-busy=move || state.with(ButtonState::busy).to_string()
                 disabled=is_disabled
-                aria-disabled=move || (!live.get()).then_some("true")>
+                aria-disabled=move || (!connect.ready.get()).then_some("true")>
                 {button_text}
             </button>
             <p part="status" class="weavz-connect__status" role="status" aria-live="polite">{status_text}</p>
@@ -270,55 +220,6 @@ pub fn ConnectButton(
             </Show>
         </div>
     }
-}
-
-/// The observer of a flow shown by a button: updates its state and callbacks (while the
-/// component lives) and dispatches the DOM events on `dispatch_to` (none for resumed
-/// flows, whose events go to `window`).
-fn ui_observer(
-    set_state: WriteSignal<ButtonState>,
-    alive: Rc<Cell<bool>>,
-    on_connected: Option<Callback<Connection>>,
-    on_error: Option<Callback<FlowError>>,
-    dispatch_to: Option<web_sys::EventTarget>,
-) -> driver::Observer {
-    Rc::new(move |flow_id: &str, report: Report<'_>| {
-        // After unmount only the DOM event goes out: signals and callbacks are gone.
-        if alive.get() {
-            if let Some(next) = ButtonState::after_report(&report) {
-                set_state.try_set(next);
-            }
-            match report {
-                Report::Finished(Outcome::Connected(c)) => {
-                    if let Some(cb) = on_connected {
-                        cb.try_run(c.clone());
-                    }
-                }
-                Report::Finished(Outcome::Failed(e)) => {
-                    if let Some(cb) = on_error {
-                        cb.try_run(e.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(t) = &dispatch_to {
-            events::dispatch_report(t, flow_id, &report);
-        }
-    })
-}
-
-fn fail(
-    target: &web_sys::EventTarget,
-    set_state: WriteSignal<ButtonState>,
-    on_error: Option<Callback<FlowError>>,
-    err: FlowError,
-) {
-    set_state.set(ButtonState::Failed(err.clone()));
-    if let Some(cb) = on_error {
-        cb.run(err.clone());
-    }
-    events::dispatch(target, events::CONNECT_ERROR, &events::error_detail(&err));
 }
 
 /// Server rendering: the button's markup, built natively without a browser.
@@ -361,5 +262,84 @@ mod ssr_tests {
         let html =
             view! { <ConnectButton integration="slack" token_endpoint="/api/connect-token"/> }.to_html();
         assert!(!html.contains(" disabled"), "enabled by default: {html}");
+    }
+
+    #[test]
+    fn the_hook_is_idle_on_the_server_and_open_does_nothing() {
+        let owner = Owner::new();
+        owner.set();
+        let connect = super::use_connect(
+            super::UseConnectOptions::new("slack", "/api/connect-token")
+                .session_endpoint("/api/connect-session")
+                .mode(crate::options::Mode::Redirect),
+        );
+        connect.open();
+        connect.cancel();
+        assert!(!connect.reopen());
+        assert_eq!(connect.state.get_untracked(), crate::button::ButtonState::Idle);
+        assert!(!connect.ready.get_untracked());
+        assert!(!connect.is_running());
+        assert_eq!(connect.error.get_untracked(), None);
+    }
+
+    /// A settings page as a server-rendered app has it: rendered under the server's shared
+    /// context, as `leptos_axum` renders it.
+    #[cfg(feature = "panel")]
+    fn settings_page(locale: Option<&'static str>) -> String {
+        use std::sync::Arc;
+
+        use crate::ui::ConnectionsPanel;
+
+        let owner = Owner::new_root(Some(Arc::new(hydration_context::SsrSharedContext::new())));
+        owner.set();
+        owner.with(|| {
+            view! {
+                <main>
+                    <ConnectButton integration="slack" display_name="Slack" token_endpoint="/api/connect-token"/>
+                    <ConnectionsPanel token_endpoint="/api/connect-token"
+                        integrations_endpoint="/api/integrations"
+                        connections_endpoint="/api/connections"
+                        locale=locale.map(str::to_owned) />
+                    <ConnectionsPanel token_endpoint="/api/connect-token"
+                        integrations_endpoint="/api/integrations"
+                        connections_endpoint="/api/connections" />
+                </main>
+            }
+            .to_html()
+        })
+    }
+
+    #[cfg(feature = "panel")]
+    #[test]
+    fn a_page_with_the_button_and_two_panels_renders_on_the_server() {
+        let html = settings_page(None);
+        assert!(html.contains(">Connect Slack<"), "{html}");
+        assert_eq!(html.matches(r#"class="weavz-panel""#).count(), 2, "{html}");
+        // Nothing loaded on the server: the lists say they are loading.
+        assert!(html.contains("Loading connections\u{2026}"), "{html}");
+        assert!(
+            html.contains(">Create connection<"),
+            "no browser language: English: {html}"
+        );
+        // Each panel's ids are its own, and the same in every rendering of the page (the
+        // hydrating browser counts as the server did).
+        let ids: Vec<&str> = html
+            .match_indices(r#"aria-controls=""#)
+            .map(|(at, m)| {
+                let rest = &html[at + m.len()..];
+                &rest[..rest.find('"').unwrap()]
+            })
+            .collect();
+        assert_eq!(ids.len(), 2, "{html}");
+        assert_ne!(ids[0], ids[1]);
+        assert_eq!(settings_page(None), html, "deterministic markup");
+    }
+
+    #[cfg(feature = "panel")]
+    #[test]
+    fn the_panel_speaks_its_locale_on_the_server() {
+        let html = settings_page(Some("de"));
+        assert!(html.contains(">Verbindung erstellen<"), "{html}");
+        assert!(html.contains(r#"lang="de""#), "{html}");
     }
 }

@@ -116,9 +116,9 @@ fn mount(host: HtmlElement) -> u32 {
                 integrations=integrations
                 locale=locale
                 theme=theme
-                mode=mode
+                mode=mode.as_deref().and_then(crate::options::Mode::parse)
                 end_user=end_user
-                token_params=token_params
+                token_params=token_params.map(crate::options::TokenParams::from)
                 event_target=target
             />
         }

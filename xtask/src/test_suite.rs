@@ -97,7 +97,7 @@ pub fn test() -> Result {
         ),
     )?;
     step(
-        "server rendering (features ui,ssr; no leptos/csr)",
+        "server rendering (features ui,panel,ssr; no leptos/csr)",
         server_rendering(),
     )?;
     step(
@@ -167,10 +167,10 @@ fn server_rendering() -> Result {
         "weavz-connect",
         "--no-default-features",
         "--features",
-        "ui,ssr",
+        "ui,panel,ssr",
     ];
     run(
-        "cargo test --lib with features ui,ssr (native server rendering)",
+        "cargo test --lib with features ui,panel,ssr (native server rendering)",
         cargo()
             .arg("test")
             .args(features)
@@ -186,13 +186,13 @@ fn server_rendering() -> Result {
     .ok_or("cargo tree -e features -i leptos failed")?;
     if !tree.contains("leptos feature \"ssr\"") {
         return Err(format!(
-            "cargo tree shows no leptos/ssr for features ui,ssr:\n{tree}"
+            "cargo tree shows no leptos/ssr for features ui,panel,ssr:\n{tree}"
         ));
     }
     if tree.contains("leptos feature \"csr\"") {
-        return Err(format!("features ui,ssr enable leptos/csr:\n{tree}"));
+        return Err(format!("features ui,panel,ssr enable leptos/csr:\n{tree}"));
     }
-    eprintln!("xtask: features ui,ssr: leptos/ssr on, leptos/csr off");
+    eprintln!("xtask: features ui,panel,ssr: leptos/ssr on, leptos/csr off");
     Ok(())
 }
 

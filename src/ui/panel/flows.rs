@@ -18,16 +18,16 @@ use crate::browser::options::for_widget;
 use crate::browser::resume::{self, Shown};
 use crate::flow::{Outcome, Progress};
 use crate::i18n::{Key, Lang, error_text, text};
-use crate::options::Given;
+use crate::options::{Given, Mode, TokenParams};
 use crate::ui::data::{self, Integration};
 
 /// What a flow is started with (the panel's props).
 pub(super) struct FlowSettings {
     pub(super) token_endpoint: String,
     pub(super) session_endpoint: MaybeProp<String>,
-    pub(super) mode: MaybeProp<String>,
+    pub(super) mode: MaybeProp<Mode>,
     pub(super) end_user_id: Option<String>,
-    pub(super) token_params: MaybeProp<String>,
+    pub(super) token_params: MaybeProp<TokenParams>,
     /// Where DOM events are dispatched (else the panel's root).
     pub(super) event_target: Option<web_sys::EventTarget>,
 }
@@ -162,14 +162,15 @@ impl Flows {
         let (options, flow_user, event_target) = self.settings.with_value(|s| {
             let given = Given {
                 session_endpoint: s.session_endpoint.get_untracked(),
-                mode: s.mode.get_untracked(),
+                mode: s.mode.get_untracked().map(|m| m.as_str().to_owned()),
                 end_user_id: s.end_user_id.clone(),
                 ..Given::widget(&integration.name, &s.token_endpoint)
             };
             let params = s.token_params.get_untracked();
-            let options = given
-                .check()
-                .and_then(|checked| for_widget(checked, params.as_deref(), ShownBy::Panel));
+            let options = given.check().and_then(|checked| {
+                let text = params.as_ref().map(TokenParams::json).transpose()?;
+                for_widget(checked, text, ShownBy::Panel)
+            });
             (options, s.end_user_id.clone(), s.event_target.clone())
         });
         let options = match options {

@@ -47,6 +47,7 @@ use self::picker::{Picker, PickerState};
 use self::status::{Status, StatusLine};
 use self::table::ConnectionsTable;
 use crate::i18n::{Key, Lang, text};
+use crate::options::{Mode, TokenParams};
 use crate::ui::data;
 
 /// The connections panel. See the module documentation.
@@ -97,29 +98,20 @@ pub fn ConnectionsPanel(
     /// `light` or `dark` (default: the system's `prefers-color-scheme`).
     #[prop(optional, into)]
     theme: MaybeProp<String>,
-    /// `popup` (default), `redirect` or `auto`.
+    /// [`Mode::Popup`] (default), [`Mode::Redirect`] or [`Mode::Auto`].
     #[prop(optional, into)]
-    mode: MaybeProp<String>,
+    mode: MaybeProp<Mode>,
     /// The end user's external id (sent as `endUserId`; also filters the list).
     #[prop(optional, into)]
     end_user: MaybeProp<String>,
-    /// Extra fields for the token request, as a JSON object text.
+    /// Extra fields for the token request: a JSON object (see [`TokenParams`]).
     #[prop(optional, into)]
-    token_params: MaybeProp<String>,
+    token_params: MaybeProp<TokenParams>,
     /// Where DOM events are dispatched (default: the panel's root element).
     #[prop(optional)]
     event_target: Option<web_sys::EventTarget>,
 ) -> impl IntoView {
-    let browser_langs: Vec<String> = web_sys::window()
-        .map(|w| {
-            w.navigator()
-                .languages()
-                .iter()
-                .filter_map(|l| l.as_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let lang = Lang::pick(locale.get_untracked().as_deref(), &browser_langs);
+    let lang = Lang::pick(locale.get_untracked().as_deref(), &client_languages());
     let t = move |k: Key| text(lang, k);
     let allowed: Option<Vec<String>> = integrations.get_untracked().map(|s| {
         s.split(',')
@@ -139,16 +131,8 @@ pub fn ConnectionsPanel(
     let root = NodeRef::<Div>::new();
     let launcher = NodeRef::<Button>::new();
     // Ids unique on the page (the component may render outside a shadow root, twice).
-    let uid = NEXT_PANEL.with(|n| {
-        let v = n.get();
-        n.set(v + 1);
-        v
-    });
+    let uid = panel_id();
     let picker = PickerState::new(launcher, uid);
-
-    catalog.load();
-    connections.load();
-    connections.reload_on_created();
 
     let settings = FlowSettings {
         token_endpoint,
@@ -159,7 +143,16 @@ pub fn ConnectionsPanel(
         event_target,
     };
     let flows = Flows::new(settings, lang, status, catalog, connections, root, launcher);
-    flows.resume(allowed.as_deref());
+    // Loads, listeners and resumed flows only in the browser: effects never run on the
+    // server, and in a hydrating app this one runs after hydration.
+    Effect::new(move |_| {
+        untrack(|| {
+            catalog.load();
+            connections.load();
+            connections.reload_on_created();
+            flows.resume(allowed.as_deref());
+        })
+    });
     let on_pick = move |integration: data::Integration| flows.connect(integration);
 
     let theme_attr = move || theme.get().filter(|t| t == "light" || t == "dark");
@@ -185,6 +178,40 @@ pub fn ConnectionsPanel(
     }
 }
 
-thread_local! {
-    static NEXT_PANEL: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+/// The languages the panel may use when no `locale` is given: the browser's, in a
+/// client-rendered app. A server-rendered app has a shared context (on the server and
+/// in the hydrating browser alike): there the server's answer must be the browser's, so
+/// no browser language is read and the panel speaks `locale` or English.
+fn client_languages() -> Vec<String> {
+    if Owner::current_shared_context().is_some() {
+        return Vec::new();
+    }
+    web_sys::window()
+        .map(|w| {
+            w.navigator()
+                .languages()
+                .iter()
+                .filter_map(|l| l.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An id unique on the page (the component may render outside a shadow root, twice) that
+/// the server and the hydrating browser agree on: the shared context's next id while a
+/// server-rendered page is built or hydrated, else a count of this thread's panels.
+fn panel_id() -> String {
+    thread_local! {
+        static NEXT_PANEL: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+    }
+    match Owner::current_shared_context() {
+        Some(sc) if !sc.is_browser() || sc.during_hydration() => {
+            format!("h{}", sc.next_id().into_inner())
+        }
+        _ => NEXT_PANEL.with(|n| {
+            let v = n.get();
+            n.set(v + 1);
+            format!("{v}")
+        }),
+    }
 }

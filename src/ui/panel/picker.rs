@@ -24,25 +24,25 @@ pub(super) struct PickerState {
     launcher: NodeRef<Button>,
     search: NodeRef<Input>,
     /// Makes the picker's ids unique on the page.
-    uid: u32,
+    uid: StoredValue<String>,
 }
 
 impl PickerState {
     /// A closed picker given back to `launcher` when it closes.
-    pub(super) fn new(launcher: NodeRef<Button>, uid: u32) -> PickerState {
+    pub(super) fn new(launcher: NodeRef<Button>, uid: String) -> PickerState {
         PickerState {
             open: RwSignal::new(false),
             query: RwSignal::new(String::new()),
             category: RwSignal::new(None),
             launcher,
             search: NodeRef::new(),
-            uid,
+            uid: StoredValue::new(uid),
         }
     }
 
     /// The picker's id (for the launcher's `aria-controls`).
     pub(super) fn id(self) -> String {
-        format!("weavz-picker-{}", self.uid)
+        self.uid.with_value(|uid| format!("weavz-picker-{uid}"))
     }
 
     /// Whether it is open (tracked).
@@ -169,6 +169,7 @@ where
         ..
     } = state;
     let picker_id = state.id();
+    let uid = uid.get_value();
     let picker_title_id = format!("weavz-picker-title-{uid}");
     let search_id = format!("weavz-search-{uid}");
     let hint_id = format!("weavz-search-hint-{uid}");
