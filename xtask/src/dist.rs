@@ -392,8 +392,9 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
 ///
 /// The wasm is built with the crate's `release-checked` profile (release plus debug
 /// assertions): only with debug assertions does Leptos report a hydration mismatch (a
-/// `console.error` naming the view, then a panic); a plain release build traps with a bare
-/// `unreachable` instead. The test counts on that message.
+/// `console.error` naming the view that did not match, then a panic); in a plain release
+/// build it is a bare "entered unreachable code" panic. The test fails on either, and on
+/// any console error or warning.
 fn build_leptos_ssr(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let target = target_dir();
     // Its own target dir, for the same reason as examples/leptos.

@@ -1,12 +1,13 @@
 //! A server-rendered Leptos app with weavz-connect: a settings page whose `ConnectButton`
 //! the server renders (label, `data-state="idle"`, `aria-disabled="true"`) and the browser
-//! hydrates. The same crate is both halves, as cargo-leptos lays them out: with `ssr` the
-//! server (`src/main.rs`) renders [`shell`]; with `hydrate` the wasm's [`hydrate`] entry
-//! takes over the page the server sent.
+//! hydrates, and a `ConnectionsPanel` (its frame rendered by the server; it loads the
+//! catalog and the user's connections once hydrated). The same crate is both halves, as
+//! cargo-leptos lays them out: with `ssr` the server (`src/main.rs`) renders [`shell`];
+//! with `hydrate` the wasm's [`hydrate`] entry takes over the page the server sent.
 
 use leptos::prelude::*;
 use weavz_connect::flow::{Connection, FlowError};
-use weavz_connect::ui::ConnectButton;
+use weavz_connect::ui::{ConnectButton, ConnectionsPanel};
 
 /// The name the browser build is given (`wasm-bindgen --out-name`): the server's
 /// `HydrationScripts` load `/pkg/<name>.js` and `/pkg/<name>_bg.wasm`.
@@ -37,6 +38,15 @@ pub fn App() -> impl IntoView {
                         (None, None) => "Not connected yet.".to_owned(),
                     }}
                 </p>
+            </section>
+            <section id="connections">
+                <ConnectionsPanel
+                    token_endpoint="/api/connect-token"
+                    session_endpoint="/api/connect-session"
+                    integrations_endpoint="/api/integrations"
+                    connections_endpoint="/api/connections"
+                    integrations="slack,github"
+                />
             </section>
             // TODO(use_connect): a custom button built on the `use_connect` hook goes here.
             <section id="custom-connect" data-todo="use_connect"></section>
@@ -70,5 +80,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A panic (a hydration mismatch is one) says what and where on the console.
+    console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
 }
