@@ -3,51 +3,12 @@
 // minimal CSP and driven through a full connect flow in Chromium and Firefox.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import net from 'node:net';
-import { createInterface } from 'node:readline';
 
 import { startSandbox } from '../lib/sandbox.mjs';
 import { browsers, launch, until } from '../lib/browser.mjs';
 import { buildJsExample, buildVanilla, cleanup, tempDir } from '../lib/dist.mjs';
 import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
-
-const OUTCOMES = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
-
-/**
- * A page that records, from before any script runs, every outcome event reaching
- * `document`, CSP violations and page errors; `page.popups` counts the windows it opened.
- */
-async function recordedPage(browser, url) {
-  const page = await browser.newPage();
-  page.errors = [];
-  page.popups = 0;
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('popup', () => page.popups++);
-  await page.evaluateOnNewDocument((types) => {
-    window.seen = [];
-    window.csp = [];
-    for (const type of types) document.addEventListener(type, (e) => window.seen.push({ type: e.type, detail: JSON.parse(JSON.stringify(e.detail)) }));
-    document.addEventListener('securitypolicyviolation', (e) => window.csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  }, OUTCOMES);
-  await page.goto(url, { waitUntil: 'load' });
-  return page;
-}
-
-/** Waits for the `n`th outcome on document, then checks that no other follows. */
-async function outcomes(page, n) {
-  await until(page, (count) => window.seen.length >= count, n);
-  await new Promise((r) => setTimeout(r, 500));
-  const seen = await page.evaluate(() => window.seen);
-  assert.equal(seen.length, n, `exactly ${n} outcome event(s): ${JSON.stringify(seen)}`);
-  return seen;
-}
-
-async function clean(page) {
-  assert.deepEqual(await page.evaluate(() => window.csp), [], 'no CSP violation');
-  assert.deepEqual(page.errors, [], 'no page error');
-  await page.close();
-}
+import { builtByXtask, clean, freePort, outcomes, recordedPage, startExampleServer } from '../lib/examples.mjs';
 
 /** Builds an example once, then runs `body(browser, sandbox, name)` in each browser. */
 function exampleSuite(name, build, body, sandboxArgs = (site) => ['--demo-dir', site]) {
@@ -126,13 +87,6 @@ exampleSuite('react', () => buildJsExample('react'), (ctx) => {
   });
 });
 
-/** A built Rust example from `cargo xtask test` (env `name`), or a clear failure. */
-function builtByXtask(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this through \`cargo xtask test\` (it builds the Rust examples)`);
-  return value;
-}
-
 exampleSuite('leptos', async () => ({ site: builtByXtask('WEAVZ_LEPTOS_SITE') }), (ctx) => {
   it('ConnectButton runs a full flow; on_connected and the DOM event agree', async () => {
     const { browser, sandbox } = ctx();
@@ -159,41 +113,9 @@ exampleSuite('leptos', async () => ({ site: builtByXtask('WEAVZ_LEPTOS_SITE') })
   '--host-csp', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; object-src 'none'",
 ]);
 
-/** A free loopback port (the host backend's, which the sandbox must know before it starts). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts examples/host-backend; resolves once it listens. */
-async function startHostBackend(env) {
-  const child = spawn(builtByXtask('WEAVZ_HOST_BACKEND_BIN'), [], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const origin = await new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`host-backend exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length));
-    });
-  });
-  child.removeAllListeners('exit');
-  return {
-    origin,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+function startHostBackend(env) {
+  return startExampleServer('host-backend', builtByXtask('WEAVZ_HOST_BACKEND_BIN'), env);
 }
 
 describe('examples/host-backend (against the sandbox as Weavz, serving examples/vanilla)', () => {
@@ -256,6 +178,57 @@ describe('examples/host-backend (against the sandbox as Weavz, serving examples/
         assert.equal(session.status, 200);
         assert.equal((await session.json()).status, 'PENDING');
         assert.equal((await post('/api/connect-session', { token: 'not-a-token' })).status, 400);
+      });
+
+      it('the panel\'s endpoints: the catalog, the signed-in user\'s connections only, and deleting only those', async () => {
+        const create = async (externalId, workspaceId = WORKSPACE) => {
+          const { status, body } = await sandbox.api('POST', '/connections', {
+            type: 'SECRET_TEXT',
+            integrationName: 'openai',
+            externalId,
+            displayName: `key of ${externalId}`,
+            workspaceId,
+            secretText: 'sk-host-backend-0123456789abcdef',
+          });
+          assert.equal(status, 201, JSON.stringify(body));
+          return body.connection.id;
+        };
+        const mine = await create('host-user-7');
+        const someoneElses = await create('host-user-8');
+        const otherWorkspace = await create('host-user-7', '5a4d0b0e-0000-4000-8000-0000000000b2');
+
+        const integrations = await fetch(`${backend.origin}/api/integrations`);
+        assert.equal(integrations.status, 200);
+        const catalog = (await integrations.json()).integrations;
+        assert.ok(catalog.some((i) => i.name === 'slack'), 'the catalog lists slack');
+
+        const listed = async () => {
+          const res = await fetch(`${backend.origin}/api/connections`);
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get('cache-control'), 'no-store');
+          const body = await res.json();
+          assert.equal(body.total, body.connections.length);
+          return body.connections;
+        };
+        const before = await listed();
+        assert.ok(before.every((c) => c.externalId === 'host-user-7' && c.workspaceId === WORKSPACE), JSON.stringify(before));
+        const ids = before.map((c) => c.id);
+        assert.ok(ids.includes(mine));
+        assert.ok(!ids.includes(someoneElses) && !ids.includes(otherWorkspace), 'no one else\'s connection is listed');
+
+        const del = (id) => fetch(`${backend.origin}/api/connections/${encodeURIComponent(id)}`, { method: 'DELETE' });
+        for (const id of [someoneElses, otherWorkspace, '00000000-0000-4000-8000-000000000000', '..%2F..%2Fend-users', 'a b']) {
+          const res = await del(id);
+          assert.equal(res.status, 404, `DELETE ${id}`);
+          assert.equal((await res.json()).error.code, 'CONNECTION_NOT_FOUND');
+        }
+        for (const id of [someoneElses, otherWorkspace]) {
+          assert.equal((await sandbox.api('GET', `/connections?id=${id}`)).status, 200, 'still there');
+        }
+        const deleted = await del(mine);
+        assert.equal(deleted.status, 200);
+        assert.equal((await sandbox.api('GET', `/connections?id=${mine}`)).status, 404, 'gone at Weavz');
+        assert.ok(!(await listed()).some((c) => c.id === mine), 'no longer listed');
       });
     });
   }
