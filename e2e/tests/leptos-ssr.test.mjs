@@ -89,6 +89,13 @@ describe('examples/leptos-ssr (server-rendered and hydrated, against the sandbox
         assert.equal(res.status, 200);
         assert.match(res.headers.get('content-type'), /^text\/html/);
         const html = await res.text();
+        // The widget's minimal CSP, Leptos' inline scripts allowed by this response's nonce.
+        const csp = res.headers.get('content-security-policy');
+        const nonce = csp?.match(/script-src 'self' 'nonce-([^']+)' 'wasm-unsafe-eval'/)?.[1];
+        assert.ok(nonce, `a script-src with a nonce: ${csp}`);
+        assert.match(csp, /default-src 'self'; .*style-src 'self'; .*connect-src 'self'/);
+        const inline = html.match(/<script\b[^>]*>/g);
+        assert.ok(inline.length > 0 && inline.every((tag) => tag.includes(`nonce="${nonce}"`)), 'every inline script has the nonce');
         const root = openingTag(html, /class="weavz-connect"/);
         assert.ok(root, 'the ConnectButton\'s root is rendered');
         assert.match(root, /data-state="idle"/);

@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
 /// (`/pkg/…`), `<body>` with [`App`].
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    send_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -72,6 +73,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The widget's minimal CSP (without the Trusted Types directives: Leptos builds templates
+/// with `innerHTML`), as this response's header. Leptos' inline scripts (the hydration
+/// script, the streaming ones) carry the response's nonce, which the policy names.
+#[cfg(feature = "ssr")]
+fn send_csp() {
+    use axum::http::{HeaderValue, header};
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+         object-src 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
