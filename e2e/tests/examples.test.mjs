@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startSandbox } from '../lib/sandbox.mjs';
-import { browsers, launch, until } from '../lib/browser.mjs';
+import { browsers, launch, nextPopup, until } from '../lib/browser.mjs';
 import { buildJsExample, buildVanilla, cleanup, tempDir } from '../lib/dist.mjs';
 import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
 import { builtByXtask, clean, freePort, outcomes, recordedPage, startExampleServer } from '../lib/examples.mjs';
@@ -105,6 +105,27 @@ exampleSuite('leptos', async () => ({ site: builtByXtask('WEAVZ_LEPTOS_SITE') })
     await until(page, () => document.getElementById('result').textContent.startsWith('Connected: '));
     assert.equal(await page.$eval('#result', (e) => e.textContent), `Connected: ${event.detail.connectionId} (slack)`);
     assert.equal(page.popups, 1);
+    // on_event saw the steps, in order.
+    const steps = await page.$$eval('#steps li', (items) => items.map((li) => li.textContent));
+    assert.deepEqual(steps.slice(0, 2), ['PopupOpened', 'ConnectPageOpened'], steps.join());
+    await clean(page);
+  });
+
+  it('Cancel: on_cancelled runs (not on_error) and one weavz:connect-cancelled is dispatched', async () => {
+    const { browser } = ctx();
+    const page = await recordedPage(browser, ctx().sandbox.host);
+    await page.waitForSelector('main button', { timeout: 15000 });
+    await page.click('#terms');
+    await until(page, () => !document.querySelector('main button').disabled && document.querySelector('main button').getAttribute('aria-disabled') === null);
+    const popup = nextPopup(page);
+    await page.click('main button');
+    await (await popup).waitForSelector('button[value="approve"]', { timeout: 15000 });
+    await page.click('main .weavz-connect__actions button[part="cancel"]');
+    const [event] = await outcomes(page, 1);
+    assert.equal(event.type, 'weavz:connect-cancelled');
+    assert.equal(event.detail.code, 'user_cancelled');
+    assert.equal(await page.$eval('#result', (e) => e.textContent), 'Cancelled: not connected.');
+    assert.equal(await page.$eval('main .weavz-connect', (e) => e.dataset.state), 'cancelled');
     await clean(page);
   });
 }, (site) => [

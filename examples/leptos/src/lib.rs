@@ -1,15 +1,18 @@
 //! A Leptos app with one `ConnectButton`: the button stays disabled until the user accepts
-//! the terms (a reactive `disabled`), and the result is kept in a signal and shown.
+//! the terms (a reactive `disabled`); the outcome (connected, cancelled or failed) is kept
+//! in signals by the typed callbacks and shown, with the flow's steps as they happen.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use weavz_connect::flow::{Connection, FlowError};
+use weavz_connect::flow::{Connection, FlowError, Progress};
 use weavz_connect::ui::ConnectButton;
 
 #[component]
 fn App() -> impl IntoView {
     let (connected, set_connected) = signal(None::<Connection>);
     let (failed, set_failed) = signal(None::<FlowError>);
+    let (cancelled, set_cancelled) = signal(false);
+    let (steps, set_steps) = signal(Vec::<Progress>::new());
     let (accepted, set_accepted) = signal(false);
     view! {
         <main>
@@ -25,14 +28,20 @@ fn App() -> impl IntoView {
                 disabled=Signal::derive(move || !accepted.get())
                 on_connected=Callback::new(move |c: Connection| set_connected.set(Some(c)))
                 on_error=Callback::new(move |e: FlowError| set_failed.set(Some(e)))
+                on_cancelled=Callback::new(move |_: FlowError| set_cancelled.set(true))
+                on_event=Callback::new(move |p: Progress| set_steps.update(|s| s.push(p)))
             />
             <p id="result" role="status">
-                {move || match (connected.get(), failed.get()) {
-                    (Some(c), _) => format!("Connected: {} ({})", c.connection_id, c.integration_name),
-                    (None, Some(e)) => format!("{}: {}", e.code.as_str(), e.message),
-                    (None, None) => "Not connected yet.".to_owned(),
+                {move || match (connected.get(), failed.get(), cancelled.get()) {
+                    (Some(c), _, _) => format!("Connected: {} ({})", c.connection_id, c.integration_name),
+                    (None, Some(e), _) => format!("{}: {}", e.code.as_str(), e.message),
+                    (None, None, true) => "Cancelled: not connected.".to_owned(),
+                    (None, None, false) => "Not connected yet.".to_owned(),
                 }}
             </p>
+            <ol id="steps">
+                {move || steps.get().into_iter().map(|p| view! { <li>{format!("{p:?}")}</li> }).collect_view()}
+            </ol>
         </main>
     }
 }
