@@ -110,6 +110,12 @@ describe('examples/leptos-ssr (server-rendered and hydrated, against the sandbox
         assert.match(panel, /lang="en"/);
         assert.match(html, /<h2[^>]*part="title"[^>]*>Connections<\/h2>/);
         assert.match(html, /<button[^>]*part="create"[^>]*>Create connection<\/button>/);
+        // The app's own button on use_connect: idle and not ready on the server.
+        const github = html.match(/<button[^>]*id="connect-github"[^>]*>([^<]*)/);
+        assert.ok(github, 'the use_connect button is rendered');
+        assert.match(github[0], /aria-disabled="true"/);
+        assert.match(github[0], /data-state="idle"/);
+        assert.equal(github[1].trim(), 'Connect GitHub');
         assert.ok(html.includes(`/pkg/${OUTPUT_NAME}.js`), 'the hydration script loads the glue');
         for (const [file, type] of [[`${OUTPUT_NAME}.js`, /javascript/], [`${OUTPUT_NAME}_bg.wasm`, /^application\/wasm/]]) {
           const pkg = await fetch(`${server.origin}/pkg/${file}`);
@@ -139,6 +145,28 @@ describe('examples/leptos-ssr (server-rendered and hydrated, against the sandbox
         await until(page, (id) => document.querySelector(`.weavz-panel tr[data-connection-id="${id}"]`), event.detail.connectionId);
         assert.equal(await page.$$eval('.weavz-panel tr[part=connection]', (rows) => rows.length), 1, 'only the user\'s one connection');
         assert.deepEqual(page.console.filter((m) => /hydrat/i.test(m)), [], 'no hydration warning');
+        assert.deepEqual(consoleOf(page, sandbox, server.origin), [], 'no console error or warning');
+        await clean(page);
+      });
+
+      it('the app\'s own button on use_connect: ready once hydrated, one flow, its signals and the panel follow', async () => {
+        const page = await recordedPage(browser, server.origin);
+        await hydrated(page);
+        await until(page, () => document.getElementById('connect-github').getAttribute('aria-disabled') === null);
+        // The previous test's Slack connection is listed.
+        await until(page, () => document.querySelectorAll('.weavz-panel tr[part=connection]').length === 1);
+        await approveInPopup(page, () => page.click('#connect-github'));
+        const [event] = await outcomes(page, 1);
+        assert.equal(event.type, 'weavz:connection-created', 'dispatched on document, as the JS API does');
+        await assertConnectionCreated(sandbox, event.detail, { integration: 'github', externalId: USER });
+        await until(page, () => document.getElementById('github-result').textContent.startsWith('GitHub connected: '));
+        assert.equal(await page.$eval('#github-result', (e) => e.textContent), `GitHub connected: ${event.detail.connectionId}`);
+        assert.equal(await page.$eval('#connect-github', (e) => e.dataset.state), 'connected');
+        assert.equal(await page.$eval('#connect-github', (e) => e.textContent.trim()), 'Connect another GitHub account');
+        assert.equal(await page.$eval('#result', (e) => e.textContent), 'Not connected yet.', 'the other button saw nothing');
+        await until(page, (id) => document.querySelector(`.weavz-panel tr[data-connection-id="${id}"]`), event.detail.connectionId);
+        assert.equal(await page.$$eval('.weavz-panel tr[part=connection]', (rows) => rows.length), 2);
+        assert.equal(page.popups, 1, 'one popup');
         assert.deepEqual(consoleOf(page, sandbox, server.origin), [], 'no console error or warning');
         await clean(page);
       });

@@ -207,8 +207,8 @@ impl UseConnectOptions {
         self
     }
 
-    /// Where the flow's DOM events are dispatched (default: `window`; `ConnectButton`'s
-    /// default is its root element).
+    /// Where the flow's DOM events are dispatched (default: `document`, as for the JS
+    /// API, so they bubble to `window`; `ConnectButton`'s default is its root element).
     ///
     /// ```no_run
     /// use weavz_connect::ui::connect::UseConnectOptions;
@@ -476,6 +476,7 @@ impl UseConnectReturn {
                 .event_target
                 .clone()
                 .or(fallback)
+                .or_else(|| window.document().map(Into::into))
                 .unwrap_or_else(|| window.clone().into());
             // The same checks, and the same errors, as every other surface.
             let given = Given {

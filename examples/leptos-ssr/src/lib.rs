@@ -1,13 +1,14 @@
 //! A server-rendered Leptos app with weavz-connect: a settings page whose `ConnectButton`
 //! the server renders (label, `data-state="idle"`, `aria-disabled="true"`) and the browser
 //! hydrates, and a `ConnectionsPanel` (its frame rendered by the server; it loads the
-//! catalog and the user's connections once hydrated). The same crate is both halves, as
+//! catalog and the user's connections once hydrated), and a button of the app's own on the
+//! `use_connect` hook (GitHub). The same crate is both halves, as
 //! cargo-leptos lays them out: with `ssr` the server (`src/main.rs`) renders [`shell`];
 //! with `hydrate` the wasm's [`hydrate`] entry takes over the page the server sent.
 
 use leptos::prelude::*;
 use weavz_connect::flow::{Connection, FlowError};
-use weavz_connect::ui::{ConnectButton, ConnectionsPanel};
+use weavz_connect::ui::{ConnectButton, ConnectionsPanel, UseConnectOptions, use_connect};
 
 /// The name the browser build is given (`wasm-bindgen --out-name`): the server's
 /// `HydrationScripts` load `/pkg/<name>.js` and `/pkg/<name>_bg.wasm`.
@@ -48,9 +49,34 @@ pub fn App() -> impl IntoView {
                     integrations="slack,github"
                 />
             </section>
-            // TODO(use_connect): a custom button built on the `use_connect` hook goes here.
-            <section id="custom-connect" data-todo="use_connect"></section>
+            <GitHubCard/>
         </main>
+    }
+}
+
+/// A button of the app's own, on the `use_connect` hook: the server renders it as the
+/// hook is there (idle, not ready: `aria-disabled`), the browser makes it usable.
+#[component]
+fn GitHubCard() -> impl IntoView {
+    let github = use_connect(
+        UseConnectOptions::new("github", "/api/connect-token").session_endpoint("/api/connect-session"),
+    );
+    view! {
+        <section id="custom-connect">
+            <h2>"GitHub"</h2>
+            <button id="connect-github" type="button" on:click=move |_| github.open()
+                data-state=move || github.state.get().name()
+                aria-disabled=move || (!github.ready.get()).then_some("true")>
+                {move || if github.connection.get().is_some() { "Connect another GitHub account" } else { "Connect GitHub" }}
+            </button>
+            <p id="github-result" role="status">
+                {move || match (github.connection.get(), github.error.get()) {
+                    (Some(c), _) => format!("GitHub connected: {}", c.connection_id),
+                    (None, Some(e)) => format!("{}: {}", e.code.as_str(), e.message),
+                    (None, None) => "GitHub is not connected.".to_owned(),
+                }}
+            </p>
+        </section>
     }
 }
 
