@@ -1,5 +1,5 @@
 // examples/leptos-ssr: the axum + Leptos server renders the settings page, the browser
-// hydrates it (the wasm built with debug assertions, so that Leptos reports a hydration
+// hydrates it (the whole page, or, built with Leptos' islands, its three islands) (the wasm built with debug assertions, so that Leptos reports a hydration
 // mismatch on the console: see xtask's build_leptos_ssr). The server's widget endpoints
 // are examples/host-backend's router, against the sandbox as Weavz. Chromium and Firefox.
 import { describe, it, before, after } from 'node:test';
@@ -52,12 +52,18 @@ async function hydrated(page) {
   }
 }
 
-describe('examples/leptos-ssr (server-rendered and hydrated, against the sandbox as Weavz)', () => {
+/** The two builds of the example: the whole page hydrated, and Leptos' islands. */
+const VARIANTS = [
+  { name: 'hydrated as a whole', env: 'SSR', islands: false },
+  { name: 'islands', env: 'ISLANDS', islands: true },
+];
+
+for (const variant of VARIANTS) describe(`examples/leptos-ssr, ${variant.name} (against the sandbox as Weavz)`, () => {
   let bin;
   let site;
   before(() => {
-    bin = builtByXtask('WEAVZ_LEPTOS_SSR_BIN');
-    site = builtByXtask('WEAVZ_LEPTOS_SSR_SITE');
+    bin = builtByXtask(`WEAVZ_LEPTOS_${variant.env}_BIN`);
+    site = builtByXtask(`WEAVZ_LEPTOS_${variant.env}_SITE`);
   });
 
   for (const browserName of browsers()) {
@@ -117,6 +123,15 @@ describe('examples/leptos-ssr (server-rendered and hydrated, against the sandbox
         assert.match(github[0], /data-state="idle"/);
         assert.equal(github[1].trim(), 'Connect GitHub');
         assert.ok(html.includes(`/pkg/${OUTPUT_NAME}.js`), 'the hydration script loads the glue');
+        // Islands: the three interactive parts are islands, the rest is server-only HTML.
+        const islands = [...html.matchAll(/<leptos-island[^>]*data-component="([^"]+)"/g)].map((m) => m[1]);
+        if (variant.islands) {
+          assert.equal(islands.length, 3, `three islands: ${islands}`);
+          for (const part of ['SlackCard', 'Connections', 'GitHubCard']) assert.ok(islands.some((id) => id.includes(part)), `${part} is an island: ${islands}`);
+          assert.match(html, /<h1>Settings<\/h1>/);
+        } else {
+          assert.deepEqual(islands, [], 'no island when the whole page hydrates');
+        }
         for (const [file, type] of [[`${OUTPUT_NAME}.js`, /javascript/], [`${OUTPUT_NAME}_bg.wasm`, /^application\/wasm/]]) {
           const pkg = await fetch(`${server.origin}/pkg/${file}`);
           assert.equal(pkg.status, 200, file);

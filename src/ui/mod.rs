@@ -1,5 +1,5 @@
-//! The Leptos UI: [`ConnectButton`], and with feature `panel` [`ConnectionsPanel`] and its
-//! `<weavz-connections>` element. (`<weavz-connect>` is plain web-sys: [`crate::element`].)
+//! The Leptos UI: [`ConnectButton`], the [`use_connect`] hook it is built on, and with
+//! feature `panel` [`ConnectionsPanel`] and its `<weavz-connections>` element. (`<weavz-connect>` is plain web-sys: [`crate::element`].)
 //!
 //! ```no_run
 //! use leptos::prelude::*;
@@ -56,7 +56,8 @@ use crate::options::{Mode, TokenParams};
 /// idle (`data-state="idle"`) with its label, and `aria-disabled="true"`: it touches no
 /// browser API there. In the browser (feature `hydrate`) it becomes usable in an effect
 /// after hydration, which also resumes a redirect-mode flow pending for its integration; a
-/// click before that does nothing.
+/// click before that does nothing. It works inside an `#[island]` (Leptos' `islands`) as
+/// well; `examples/leptos-ssr` tests both.
 ///
 /// ```no_run
 /// use leptos::prelude::*;

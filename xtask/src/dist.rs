@@ -380,7 +380,8 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
             target.join("debug/weavz-connect-example-host-backend"),
         ),
     ];
-    env.extend(build_leptos_ssr(&leptos_ssr)?);
+    env.extend(build_leptos_ssr(&leptos_ssr, Hydration::Whole)?);
+    env.extend(build_leptos_ssr(&leptos_ssr, Hydration::Islands)?);
     Ok(env)
 }
 
@@ -388,26 +389,33 @@ fn build_rust_examples() -> Result<Vec<(String, PathBuf)>> {
 /// server (native, `ssr`, debug) and the browser build (the lib for wasm32, `hydrate`,
 /// through the pinned wasm-bindgen into `target/examples/leptos-ssr/pkg/`, the site root the
 /// server is given as `LEPTOS_SITE_ROOT`). Returns `WEAVZ_LEPTOS_SSR_BIN` and
-/// `WEAVZ_LEPTOS_SSR_SITE`.
+/// `WEAVZ_LEPTOS_SSR_SITE`; with [`Hydration::Islands`] the same app built with Leptos'
+/// islands (feature `islands` on both halves, its own target dir and site), as
+/// `WEAVZ_LEPTOS_ISLANDS_BIN` and `WEAVZ_LEPTOS_ISLANDS_SITE`.
 ///
 /// The wasm is built with the crate's `release-checked` profile (release plus debug
 /// assertions): only with debug assertions does Leptos report a hydration mismatch (a
 /// `console.error` naming the view that did not match, then a panic); in a plain release
 /// build it is a bare "entered unreachable code" panic. The test fails on either, and on
 /// any console error or warning.
-fn build_leptos_ssr(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+fn build_leptos_ssr(dir: &Path, hydration: Hydration) -> Result<Vec<(String, PathBuf)>> {
     let target = target_dir();
-    // Its own target dir, for the same reason as examples/leptos.
-    let own_target = target.join("example-leptos-ssr");
+    let (name, extra) = match hydration {
+        Hydration::Whole => ("ssr", ""),
+        Hydration::Islands => ("islands", ",islands"),
+    };
+    // Its own target dir, for the same reason as examples/leptos (and one per variant: the
+    // binaries have the same name).
+    let own_target = target.join(format!("example-leptos-{name}"));
     run(
-        "building examples/leptos-ssr: the server (ssr)",
+        &format!("building examples/leptos-ssr: the server (ssr{extra})"),
         cargo()
-            .args(["build", "--features", "ssr", "--target-dir"])
+            .args(["build", "--features", &format!("ssr{extra}"), "--target-dir"])
             .arg(&own_target)
             .current_dir(dir),
     )?;
     run(
-        "building examples/leptos-ssr: the browser build (hydrate, wasm32, release-checked)",
+        &format!("building examples/leptos-ssr: the browser build (hydrate{extra}, wasm32, release-checked)"),
         cargo()
             .args([
                 "build",
@@ -417,20 +425,20 @@ fn build_leptos_ssr(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
                 "--target",
                 "wasm32-unknown-unknown",
                 "--features",
-                "hydrate",
+                &format!("hydrate{extra}"),
                 "--target-dir",
             ])
             .arg(&own_target)
             .current_dir(dir),
     )?;
-    let site = target.join("examples/leptos-ssr");
+    let site = target.join(format!("examples/leptos-{name}"));
     if site.exists() {
         std::fs::remove_dir_all(&site).map_err(|e| format!("cleaning {}: {e}", site.display()))?;
     }
     // `--out-name` is the app's `OUTPUT_NAME`: its `HydrationScripts` load
     // `/pkg/<name>.js` and `/pkg/<name>_bg.wasm`.
     run(
-        "wasm-bindgen (examples/leptos-ssr)",
+        &format!("wasm-bindgen (examples/leptos-ssr, {name})"),
         Command::new(tools::wasm_bindgen())
             .args([
                 "--target",
@@ -446,13 +454,23 @@ fn build_leptos_ssr(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
                     .join("wasm32-unknown-unknown/release-checked/weavz_connect_example_leptos_ssr.wasm"),
             ),
     )?;
+    let var = name.to_uppercase();
     Ok(vec![
         (
-            "WEAVZ_LEPTOS_SSR_BIN".into(),
+            format!("WEAVZ_LEPTOS_{var}_BIN"),
             own_target.join("debug/weavz-connect-example-leptos-ssr"),
         ),
-        ("WEAVZ_LEPTOS_SSR_SITE".into(), site),
+        (format!("WEAVZ_LEPTOS_{var}_SITE"), site),
     ])
+}
+
+/// How examples/leptos-ssr hydrates.
+#[derive(Clone, Copy)]
+enum Hydration {
+    /// The whole page (`hydrate_body`).
+    Whole,
+    /// Leptos' islands: only the islands (`hydrate_islands`).
+    Islands,
 }
 
 /// For `cargo xtask test`: packages `built`, prints the report, builds the Rust examples

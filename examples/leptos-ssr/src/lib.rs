@@ -15,48 +15,69 @@ use weavz_connect::ui::{ConnectButton, ConnectionsPanel, UseConnectOptions, use_
 pub const OUTPUT_NAME: &str = "weavz_connect_example_leptos_ssr";
 
 /// The settings page: what the server renders inside `<body>` and the browser hydrates.
+/// Built with feature `islands` (Leptos' islands), the page itself stays server-only and
+/// its three interactive parts are islands, each hydrated on its own.
 #[component]
 pub fn App() -> impl IntoView {
-    let (connected, set_connected) = signal(None::<Connection>);
-    let (failed, set_failed) = signal(None::<FlowError>);
     view! {
         <main>
             <h1>"Settings"</h1>
-            <section id="integrations">
-                <h2>"Integrations"</h2>
-                <ConnectButton
-                    integration="slack"
-                    display_name="Slack"
-                    token_endpoint="/api/connect-token"
-                    session_endpoint="/api/connect-session"
-                    on_connected=Callback::new(move |c: Connection| set_connected.set(Some(c)))
-                    on_error=Callback::new(move |e: FlowError| set_failed.set(Some(e)))
-                />
-                <p id="result" role="status">
-                    {move || match (connected.get(), failed.get()) {
-                        (Some(c), _) => format!("Connected: {} ({})", c.connection_id, c.integration_name),
-                        (None, Some(e)) => format!("{}: {}", e.code.as_str(), e.message),
-                        (None, None) => "Not connected yet.".to_owned(),
-                    }}
-                </p>
-            </section>
-            <section id="connections">
-                <ConnectionsPanel
-                    token_endpoint="/api/connect-token"
-                    session_endpoint="/api/connect-session"
-                    integrations_endpoint="/api/integrations"
-                    connections_endpoint="/api/connections"
-                    integrations="slack,github"
-                />
-            </section>
+            <SlackCard/>
+            <Connections/>
             <GitHubCard/>
         </main>
     }
 }
 
+/// The `ConnectButton`, with what its callbacks report.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn SlackCard() -> impl IntoView {
+    let (connected, set_connected) = signal(None::<Connection>);
+    let (failed, set_failed) = signal(None::<FlowError>);
+    view! {
+        <section id="integrations">
+            <h2>"Integrations"</h2>
+            <ConnectButton
+                integration="slack"
+                display_name="Slack"
+                token_endpoint="/api/connect-token"
+                session_endpoint="/api/connect-session"
+                on_connected=Callback::new(move |c: Connection| set_connected.set(Some(c)))
+                on_error=Callback::new(move |e: FlowError| set_failed.set(Some(e)))
+            />
+            <p id="result" role="status">
+                {move || match (connected.get(), failed.get()) {
+                    (Some(c), _) => format!("Connected: {} ({})", c.connection_id, c.integration_name),
+                    (None, Some(e)) => format!("{}: {}", e.code.as_str(), e.message),
+                    (None, None) => "Not connected yet.".to_owned(),
+                }}
+            </p>
+        </section>
+    }
+}
+
+/// The user's connections.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn Connections() -> impl IntoView {
+    view! {
+        <section id="connections">
+            <ConnectionsPanel
+                token_endpoint="/api/connect-token"
+                session_endpoint="/api/connect-session"
+                integrations_endpoint="/api/integrations"
+                connections_endpoint="/api/connections"
+                integrations="slack,github"
+            />
+        </section>
+    }
+}
+
 /// A button of the app's own, on the `use_connect` hook: the server renders it as the
 /// hook is there (idle, not ready: `aria-disabled`), the browser makes it usable.
-#[component]
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 fn GitHubCard() -> impl IntoView {
     let github = use_connect(
         UseConnectOptions::new("github", "/api/connect-token").session_endpoint("/api/connect-session"),
@@ -93,7 +114,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>"weavz-connect: Leptos (server-rendered)"</title>
                 <link rel="icon" href="data:,"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=cfg!(feature = "islands")/>
             </head>
             <body>
                 <App/>
@@ -131,5 +152,9 @@ fn send_csp() {
 pub fn hydrate() {
     // A panic (a hydration mismatch is one) says what and where on the console.
     console_error_panic_hook::set_once();
+    // Islands: only the islands hydrate, each from the markup the server sent.
+    #[cfg(feature = "islands")]
+    leptos::mount::hydrate_islands();
+    #[cfg(not(feature = "islands"))]
     leptos::mount::hydrate_body(App);
 }

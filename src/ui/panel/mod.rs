@@ -52,6 +52,17 @@ use crate::ui::data;
 
 /// The connections panel. See the module documentation.
 ///
+/// # Server-side rendering
+///
+/// With feature `ssr` the panel renders its frame on the server — title, Create button,
+/// the status region and loading lists — and touches no browser API there. In the browser
+/// (feature `hydrate`, or inside an `#[island]`) an effect, once hydrated, loads the
+/// catalog and the connections, listens for connections made on the page and resumes a
+/// pending redirect-mode flow. Its element ids come from Leptos' shared context, so the
+/// server and the hydrating browser agree. It speaks `locale` there (default English): the
+/// server cannot know the browser's language, so pass the request's `Accept-Language` or
+/// the user's setting. `examples/leptos-ssr` is a whole app, tested in Chromium and Firefox.
+///
 /// # Examples
 ///
 /// Mounted on its own, for one end user, in English and the dark theme:
