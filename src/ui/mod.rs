@@ -1,5 +1,6 @@
 //! The Leptos UI: [`ConnectButton`], the [`use_connect`] hook it is built on, and with
-//! feature `panel` [`ConnectionsPanel`] and its `<weavz-connections>` element. (`<weavz-connect>` is plain web-sys: [`crate::element`].)
+//! feature `panel` [`ConnectionsPanel`] and its `<weavz-connections>` element.
+//! (`<weavz-connect>` is plain web-sys: [`crate::element`].)
 //!
 //! ```no_run
 //! use leptos::prelude::*;
