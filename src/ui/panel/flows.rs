@@ -25,9 +25,9 @@ use crate::ui::data::{self, Integration};
 pub(super) struct FlowSettings {
     pub(super) token_endpoint: String,
     pub(super) session_endpoint: MaybeProp<String>,
-    pub(super) mode: MaybeProp<Mode>,
+    pub(super) mode: Option<Mode>,
     pub(super) end_user_id: Option<String>,
-    pub(super) token_params: MaybeProp<TokenParams>,
+    pub(super) token_params: Option<TokenParams>,
     /// Where DOM events are dispatched (else the panel's root).
     pub(super) event_target: Option<web_sys::EventTarget>,
 }
@@ -162,11 +162,11 @@ impl Flows {
         let (options, flow_user, event_target) = self.settings.with_value(|s| {
             let given = Given {
                 session_endpoint: s.session_endpoint.get_untracked(),
-                mode: s.mode.get_untracked().map(|m| m.as_str().to_owned()),
+                mode: s.mode.map(|m| m.as_str().to_owned()),
                 end_user_id: s.end_user_id.clone(),
                 ..Given::widget(&integration.name, &s.token_endpoint)
             };
-            let params = s.token_params.get_untracked();
+            let params = s.token_params.clone();
             let options = given.check().and_then(|checked| {
                 let text = params.as_ref().map(TokenParams::json).transpose()?;
                 for_widget(checked, text, ShownBy::Panel)

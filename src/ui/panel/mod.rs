@@ -109,15 +109,17 @@ pub fn ConnectionsPanel(
     /// `light` or `dark` (default: the system's `prefers-color-scheme`).
     #[prop(optional, into)]
     theme: MaybeProp<String>,
-    /// [`Mode::Popup`] (default), [`Mode::Redirect`] or [`Mode::Auto`].
-    #[prop(optional, into)]
-    mode: MaybeProp<Mode>,
+    /// [`Mode::Popup`] (default), [`Mode::Redirect`] or [`Mode::Auto`]. Read when the
+    /// panel is created.
+    #[prop(default = None, into)]
+    mode: Option<Mode>,
     /// The end user's external id (sent as `endUserId`; also filters the list).
     #[prop(optional, into)]
     end_user: MaybeProp<String>,
-    /// Extra fields for the token request: a JSON object (see [`TokenParams`]).
-    #[prop(optional, into)]
-    token_params: MaybeProp<TokenParams>,
+    /// Extra fields for the token request: a JSON object (see [`TokenParams`]). Read when
+    /// the panel is created.
+    #[prop(default = None, into)]
+    token_params: Option<TokenParams>,
     /// Where DOM events are dispatched (default: the panel's root element).
     #[prop(optional)]
     event_target: Option<web_sys::EventTarget>,
