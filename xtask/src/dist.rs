@@ -404,9 +404,10 @@ fn build_leptos_ssr(dir: &Path, hydration: Hydration) -> Result<Vec<(String, Pat
         Hydration::Whole => ("ssr", ""),
         Hydration::Islands => ("islands", ",islands"),
     };
-    // Its own target dir, for the same reason as examples/leptos (and one per variant: the
-    // binaries have the same name).
-    let own_target = target.join(format!("example-leptos-{name}"));
+    // Its own target dir, for the same reason as examples/leptos. Both variants share it
+    // (cargo keeps each feature set's crates apart, so what does not depend on Leptos is
+    // built once); each variant's server is copied out, its binary having one name.
+    let own_target = target.join("example-leptos-ssr");
     run(
         &format!("building examples/leptos-ssr: the server (ssr{extra})"),
         cargo()
@@ -435,6 +436,10 @@ fn build_leptos_ssr(dir: &Path, hydration: Hydration) -> Result<Vec<(String, Pat
     if site.exists() {
         std::fs::remove_dir_all(&site).map_err(|e| format!("cleaning {}: {e}", site.display()))?;
     }
+    // Beside the site root, not in it.
+    let server = target.join(format!("examples/leptos-{name}-server"));
+    std::fs::copy(own_target.join("debug/weavz-connect-example-leptos-ssr"), &server)
+        .map_err(|e| format!("copying the {name} server: {e}"))?;
     // `--out-name` is the app's `OUTPUT_NAME`: its `HydrationScripts` load
     // `/pkg/<name>.js` and `/pkg/<name>_bg.wasm`.
     run(
@@ -456,10 +461,7 @@ fn build_leptos_ssr(dir: &Path, hydration: Hydration) -> Result<Vec<(String, Pat
     )?;
     let var = name.to_uppercase();
     Ok(vec![
-        (
-            format!("WEAVZ_LEPTOS_{var}_BIN"),
-            own_target.join("debug/weavz-connect-example-leptos-ssr"),
-        ),
+        (format!("WEAVZ_LEPTOS_{var}_BIN"), server),
         (format!("WEAVZ_LEPTOS_{var}_SITE"), site),
     ])
 }
