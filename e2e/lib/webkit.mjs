@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
-import { Builder, By } from 'selenium-webdriver';
+import { Builder, By, Key } from 'selenium-webdriver';
 
 const XVFB = process.env.XVFB_BIN || '/usr/bin/Xvfb';
 const DRIVER = process.env.WEBKIT_WEBDRIVER_BIN || '/usr/bin/WebKitWebDriver';
@@ -250,6 +250,19 @@ class WebKitPage extends EventEmitter {
     this.closedFlag = false;
     /** WebDriver classic: no preload scripts, no console or page-error events. */
     this.webdriver = true;
+    /** Key actions (trusted, as a user's keys) to the focused element. */
+    this.keyboard = {
+      press: (key) => {
+        const k = KEYS[key];
+        if (!k) throw new Error(`keyboard.press: no WebDriver key for ${key}`);
+        return this.run(() => this.browser.driver.actions().keyDown(k).keyUp(k).perform());
+      },
+    };
+  }
+
+  /** Makes this window the current one (WebDriver Switch To Window). */
+  bringToFront() {
+    return this.run(async () => {});
   }
 
   run(fn) {
@@ -409,7 +422,23 @@ class WebKitElement {
   type(text) {
     return this.page.run(() => this.element.sendKeys(text));
   }
+
+  /** `fn(element, ...args)` in the page. */
+  evaluate(fn, ...args) {
+    return this.page.evaluate(fn, this.element, ...args);
+  }
+
+  focus() {
+    return this.evaluate((el) => el.focus());
+  }
+
+  /** WebDriver's Is Element Displayed. */
+  isVisible() {
+    return this.page.run(() => this.element.isDisplayed());
+  }
 }
+
+const KEYS = { Enter: Key.ENTER, Tab: Key.TAB, Escape: Key.ESCAPE, Space: Key.SPACE };
 
 // The script of an async Execute Script that calls `source` with the call's arguments and
 // reports { value } or { error, stack } through the callback. The source goes into the

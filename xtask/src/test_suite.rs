@@ -11,7 +11,11 @@ use crate::sh::{Result, cargo, npm_install, root, run};
 use crate::{dist, doc_examples, module_graph, public_api, size, tools};
 
 /// The e2e files (in e2e/tests/) that also run in WebKit, in their own step.
-pub const WEBKIT_FILES: &[&str] = &["hosted-flow.test.mjs", "widget-flow.test.mjs"];
+pub const WEBKIT_FILES: &[&str] = &[
+    "hosted-flow.test.mjs",
+    "widget-flow.test.mjs",
+    "widget-window.test.mjs",
+];
 
 /// Every step in turn, stopping at the first failure; prints the steps that passed.
 pub fn test() -> Result {
