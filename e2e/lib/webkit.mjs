@@ -387,11 +387,17 @@ class WebKitPage extends EventEmitter {
     await el.type(text);
   }
 
+  /** Closes the window (if it has not closed itself meanwhile); the home window becomes
+   *  the current one. */
   async close() {
     if (this.closedFlag) return;
-    await this.run(async () => {
-      await this.browser.driver.close();
-      await this.browser.driver.switchTo().window(this.browser.home);
+    const { driver } = this.browser;
+    await this.browser.run(null, async () => {
+      if ((await driver.getAllWindowHandles()).includes(this.handle)) {
+        await driver.switchTo().window(this.handle);
+        await driver.close();
+      }
+      await driver.switchTo().window(this.browser.home);
       this.browser.current = this.browser.home;
     });
     this.browser.pages.delete(this.handle);
