@@ -52,7 +52,7 @@ for (const browserName of browsers()) {
       const page = await hostPage();
       const popup = await openPopup(page, 'openai');
       await popup.waitForSelector('input[name="secretText"]');
-      assert.equal(new URL(popup.url()).origin, sandbox.connect);
+      assert.equal(new URL(await popup.url()).origin, sandbox.connect);
       assert.equal(await popup.$eval('label[for="f-secretText"]', (l) => l.textContent), 'API key');
 
       // Server-side validation first: the popup stays open and shows the error.
@@ -89,7 +89,7 @@ for (const browserName of browsers()) {
       const page = await hostPage();
       const popup = await openPopup(page, 'slack');
       await popup.waitForSelector('button[value="approve"]');
-      assert.equal(new URL(popup.url()).origin, sandbox.provider);
+      assert.equal(new URL(await popup.url()).origin, sandbox.provider);
       const isClosed = closed(popup);
       await popup.click('button[value="approve"]');
       const message = await oneResult(page);
@@ -159,7 +159,7 @@ for (const browserName of browsers()) {
         () => document.getElementById('close-hint')?.textContent === 'You can close this window now.',
         { timeout: 15000 },
       );
-      assert.equal(new URL(popup.url()).origin, sandbox.connect);
+      assert.equal(new URL(await popup.url()).origin, sandbox.connect);
       assert.equal(await popup.evaluate(() => window.opener), null);
       assert.deepEqual(await page.evaluate(resultMessages), []);
       const { body } = await sandbox.api('GET', '/connections?integrationName=google-sheets');

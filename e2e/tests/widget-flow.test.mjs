@@ -57,7 +57,7 @@ widgetSuites((env, browserName) => {
     const page = await demoPage();
     const popup = await clickConnect(page, 'slack');
     await popup.waitForSelector('button[value="approve"]');
-    assert.equal(new URL(popup.url()).origin, sandbox.provider);
+    assert.equal(new URL(await popup.url()).origin, sandbox.provider);
     await popup.click('button[value="approve"]');
     await expectCreated(page, 'slack', 'OAUTH2');
     await done(page);
@@ -95,7 +95,7 @@ widgetSuites((env, browserName) => {
     await launcher.click();
     const popup = await popupPromise;
     const start = await popup.waitForSelector('form[action="/connect/portal/start"] button');
-    assert.equal(new URL(popup.url()).pathname, '/connect/portal');
+    assert.equal(new URL(await popup.url()).pathname, '/connect/portal');
     await start.click();
     await popup.waitForSelector('button[value="approve"]');
     await popup.click('button[value="approve"]');

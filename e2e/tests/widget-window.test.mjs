@@ -131,6 +131,7 @@ widgetSuites((env, browserName) => {
     });
   }
 
+  // Firefox and WebKit report real focus, which this test relies on: it runs in both.
   it(
     'without a session endpoint, a window cut off by COOP ends with window_lost, not a false cancel',
     {
@@ -236,25 +237,39 @@ widgetSuites((env, browserName) => {
 
   it('popup blocked: weavz:connect-error popup_blocked, then the fallback button completes the flow', async () => {
     const page = await browser.newPage();
-    // The browser refuses the first window.open, as a blocker would.
-    await page.evaluateOnNewDocument(() => {
-      const open = window.open;
-      let refusals = 1;
-      window.open = function (...args) {
-        if (refusals > 0) {
-          refusals -= 1;
-          return null;
-        }
-        return open.apply(this, args);
-      };
-    });
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(e.message));
-    await page.goto(sandbox.host, { waitUntil: 'load' });
-    await ready(page);
-    await page.evaluate(() => { window.cspViolations = []; });
-    const launcher = await button(page, 'openai');
-    await launcher.click();
+    if (page.webdriver) {
+      // WebKit: no preload scripts; its own popup blocker refuses a window.open without a
+      // user gesture, and a click from a script is none.
+      await page.goto(sandbox.host, { waitUntil: 'load' });
+      await ready(page);
+      await page.evaluate(() => {
+        window.cspViolations = [];
+        window.pageErrors = [];
+        addEventListener('error', (e) => window.pageErrors.push(e.message));
+      });
+      const launcher = await button(page, 'openai');
+      await launcher.evaluate((b) => b.click());
+    } else {
+      // The browser refuses the first window.open, as a blocker would.
+      await page.evaluateOnNewDocument(() => {
+        const open = window.open;
+        let refusals = 1;
+        window.open = function (...args) {
+          if (refusals > 0) {
+            refusals -= 1;
+            return null;
+          }
+          return open.apply(this, args);
+        };
+      });
+      page.errors = [];
+      page.on('pageerror', (e) => page.errors.push(e.message));
+      await page.goto(sandbox.host, { waitUntil: 'load' });
+      await ready(page);
+      await page.evaluate(() => { window.cspViolations = []; });
+      const launcher = await button(page, 'openai');
+      await launcher.click();
+    }
     const event = await until(page, () => window.demoEvents.find((e) => e.type === 'weavz:connect-error'));
     assert.equal(event.detail.code, 'popup_blocked');
     assert.equal(event.detail.retryable, true);

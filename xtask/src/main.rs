@@ -33,7 +33,8 @@ usage: cargo xtask <command>
 
 commands:
   test     run every test: format and lint checks, Rust unit and integration tests,
-           the browser tests (Chromium and Firefox) and the Python SDK test
+           the browser tests (Chromium and Firefox; then the files that run in
+           WebKit so far, in their own step) and the Python SDK test
   demo     build the widget and start the sandbox with the demo page on its default
            ports (http://127.0.0.1:8080); extra arguments go to weavz-sandbox
   build    build the widget (core and full WASM builds) and the demo into target/
@@ -49,7 +50,8 @@ commands:
   help     show this text
 
 environment:
-  WEAVZ_E2E_BROWSERS   browsers for the browser tests (default: chromium,firefox)
+  WEAVZ_E2E_BROWSERS   browsers for the browser tests (default: chromium,firefox; the
+                       WebKit step sets webkit)
   WEAVZ_BENCH_REPS     repetitions of each timed bench figure (default 7, at least 5)
 ";
 

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test, one step after another — format and lint checks, the
 //! doc-example and module-cycle checks, Rust unit and integration tests, the WASM builds
-//! and their size gate, the wasm-bindgen and browser tests, the Python SDK test.
+//! and their size gate, the wasm-bindgen and browser tests (Chromium and Firefox, then the
+//! files that run in WebKit so far), the Python SDK test.
 
 use std::process::Command;
 use std::time::Instant;
@@ -8,6 +9,13 @@ use std::time::Instant;
 use crate::build::{self, build_sandbox, sandbox_bin};
 use crate::sh::{Result, cargo, npm_install, root, run};
 use crate::{dist, doc_examples, module_graph, public_api, size, tools};
+
+/// The e2e files (in e2e/tests/) that also run in WebKit, in their own step.
+pub const WEBKIT_FILES: &[&str] = &[
+    "hosted-flow.test.mjs",
+    "widget-flow.test.mjs",
+    "widget-window.test.mjs",
+];
 
 /// Every step in turn, stopping at the first failure; prints the steps that passed.
 pub fn test() -> Result {
@@ -140,6 +148,28 @@ pub fn test() -> Result {
         ),
     )?;
 
+    // The files that run in WebKit so far (issue 16); WEAVZ_E2E_BROWSERS stays
+    // chromium,firefox for the step above. A missing WebKit fails this step.
+    let webkit_step = format!("browser tests (WebKit: {})", WEBKIT_FILES.join(", "));
+    let webkit_started = Instant::now();
+    let webkit = tools::webkit_present().and_then(|()| {
+        run(
+            &webkit_step,
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1"])
+                .args(WEBKIT_FILES.iter().map(|f| format!("tests/{f}")))
+                .current_dir(&e2e)
+                .env("WEAVZ_E2E_BROWSERS", "webkit")
+                .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
+                .env("WEAVZ_DEMO_DIR", &built.demo),
+        )
+    });
+    eprintln!(
+        "xtask: {webkit_step} took {:.0} s",
+        webkit_started.elapsed().as_secs_f64()
+    );
+    step(&webkit_step, webkit)?;
+
     let python = tools::python_env()?;
     step(
         "python sdk",
@@ -229,5 +259,22 @@ fn wasm_bindgen_tests() -> Result {
         Ok(())
     } else {
         Err(format!("wasm-bindgen tests failed ({status})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webkit_files_exist_and_run_in_every_browser_of_the_list() {
+        for file in WEBKIT_FILES {
+            let path = root().join("e2e/tests").join(file);
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                text.contains("browsers()") || text.contains("widgetSuites("),
+                "{file} does not take its browsers from WEAVZ_E2E_BROWSERS"
+            );
+        }
     }
 }

@@ -24,12 +24,26 @@ pub const ESBUILD_VERSION: &str = "0.28.2";
 /// package's `.d.ts` with its `tsc`).
 pub const TYPESCRIPT_VERSION: &str = "5.9.3";
 
-/// Debian's Chromium and its WebDriver, and Firefox ESR, with their apt packages.
+/// Debian's Chromium and its WebDriver, Firefox ESR, and WebKitGTK's WebDriver (which
+/// brings MiniBrowser) with the X server it runs under, with their apt packages.
 pub const BROWSERS: &[(&str, &str)] = &[
     (CHROMIUM, "chromium"),
     (CHROMEDRIVER, "chromium-driver"),
     ("/usr/bin/firefox-esr", "firefox-esr"),
+    (WEBKIT_WEBDRIVER, "webkit2gtk-driver"),
+    (MINIBROWSER, "webkit2gtk-driver"),
+    (XVFB, "xvfb"),
 ];
+
+/// WebKitGTK's W3C WebDriver server (e2e/lib/webkit.mjs starts one per browser launch).
+pub const WEBKIT_WEBDRIVER: &str = "/usr/bin/WebKitWebDriver";
+
+/// WebKitGTK's MiniBrowser, the browser WebKitWebDriver drives (a dependency of
+/// webkit2gtk-driver).
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+/// The virtual X server MiniBrowser runs under.
+pub const XVFB: &str = "/usr/bin/Xvfb";
 
 /// Debian's Chromium.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -137,13 +151,15 @@ pub fn tools() -> Result<Tools> {
     }
 }
 
-/// Debian's Chromium and Firefox ESR ([`BROWSERS`]); installed with apt when missing.
+/// Debian's Chromium, Firefox ESR and WebKitGTK ([`BROWSERS`]); the packages dpkg does not
+/// list as installed (or whose file is missing) are installed with apt, after one update.
 pub fn ensure_browsers() -> Result {
-    let missing: Vec<&str> = BROWSERS
+    let mut missing: Vec<&str> = BROWSERS
         .iter()
-        .filter(|(bin, _)| !Path::new(bin).exists())
+        .filter(|(bin, pkg)| !Path::new(bin).exists() || !dpkg_installed(pkg))
         .map(|(_, pkg)| *pkg)
         .collect();
+    missing.dedup();
     if missing.is_empty() {
         return Ok(());
     }
@@ -165,6 +181,25 @@ pub fn ensure_browsers() -> Result {
     let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
     install.args(&missing);
     run(&format!("installing {}", missing.join(", ")), &mut install)
+}
+
+/// Whether dpkg lists `package` as installed.
+fn dpkg_installed(package: &str) -> bool {
+    output(Command::new("dpkg-query").args(["-W", "-f", "${Status}", package]))
+        .is_some_and(|s| s.trim() == "install ok installed")
+}
+
+/// The WebKit lane's programs ([`WEBKIT_WEBDRIVER`], [`MINIBROWSER`], [`XVFB`]): an error
+/// naming the first one missing, so that a missing WebKit fails its step.
+pub fn webkit_present() -> Result {
+    for bin in [WEBKIT_WEBDRIVER, MINIBROWSER, XVFB] {
+        if !Path::new(bin).exists() {
+            return Err(format!(
+                "WebKit: {bin} is missing (apt package webkit2gtk-driver or xvfb)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_root() -> bool {
