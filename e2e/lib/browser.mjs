@@ -10,10 +10,9 @@ const executables = {
   firefox: process.env.FIREFOX_BIN || '/usr/bin/firefox-esr',
 };
 
-/** The browsers to run, from WEAVZ_E2E_BROWSERS (default: chromium,firefox; webkit is
- *  run by its own xtask step for the files that support it so far). */
+/** The browsers to run, from WEAVZ_E2E_BROWSERS (default: chromium,firefox,webkit). */
 export function browsers() {
-  return (process.env.WEAVZ_E2E_BROWSERS || 'chromium,firefox')
+  return (process.env.WEAVZ_E2E_BROWSERS || 'chromium,firefox,webkit')
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
@@ -21,10 +20,12 @@ export function browsers() {
 
 /**
  * Launches `name`. `colorScheme` ('light' or 'dark') fixes what `prefers-color-scheme`
- * matches in Firefox, where puppeteer cannot emulate media features (in Chromium use
- * `page.emulateMediaFeatures`).
+ * matches in Firefox and WebKit, where puppeteer cannot emulate media features (in
+ * Chromium use `page.emulateMediaFeatures`). `preloadDir`, for WebKit: the folder of a
+ * test site whose pages carry webkit.mjs's PRELOAD_TAG, so that evaluateOnNewDocument
+ * reaches every document of that site (ignored elsewhere: puppeteer has preload scripts).
  */
-export async function launch(name, { colorScheme } = {}) {
+export async function launch(name, { colorScheme, preloadDir } = {}) {
   if (name === 'chromium') {
     return puppeteer.launch({
       browser: 'chrome',
@@ -49,8 +50,7 @@ export async function launch(name, { colorScheme } = {}) {
     return puppeteer.launch({ browser: 'firefox', executablePath: executables.firefox, headless: true, extraPrefsFirefox });
   }
   if (name === 'webkit') {
-    if (colorScheme !== undefined) throw new Error('colorScheme is not supported in WebKit yet');
-    return launchWebKit();
+    return launchWebKit({ colorScheme, preloadDir });
   }
   throw new Error(`unknown browser ${name}`);
 }
@@ -91,4 +91,27 @@ export async function urlUntil(page, ok, what, timeout = 20000) {
     if (Date.now() > deadline) throw new Error(`${what}: still at ${href}`);
     await sleep(50);
   }
+}
+
+/**
+ * Runs `fn(root, arg)` in the page, `root` being the shadow root of the first element
+ * matching `host`. The call is composed here, in Node, into one function whose source
+ * holds `fn`'s: no eval in the page, which the pages' CSP forbids (and WebKit's WebDriver
+ * scripts do not escape).
+ */
+export function inShadow(page, host, fn, arg) {
+  const call = new Function(`return (selector, a) => (${fn})(document.querySelector(selector).shadowRoot, a)`)();
+  return page.evaluate(call, host, arg);
+}
+
+/** Waits for the first element matching `selector` in the shadow root of the first match of
+ *  `host`; resolves with its handle (for a real, trusted click). */
+export async function shadowElement(page, host, selector, timeout = 10000) {
+  const handle = await page.waitForFunction(
+    (h, s) => document.querySelector(h)?.shadowRoot?.querySelector(s),
+    { timeout, polling: 50 },
+    host,
+    selector,
+  );
+  return handle.asElement();
 }

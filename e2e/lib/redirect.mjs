@@ -97,7 +97,7 @@ export async function back(page) {
   for (;;) {
     const now = await href();
     if (now && now !== before) break;
-    if (Date.now() > deadline) throw new Error(`Back did not leave ${before} (puppeteer says ${page.url()})`);
+    if (Date.now() > deadline) throw new Error(`Back did not leave ${before} (the browser says ${await page.url()})`);
     await sleep(50);
   }
   await sleep(300);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startSandbox, demoDir } from './sandbox.mjs';
 import { startAttacker } from './attacker.mjs';
 import { browsers, launch } from './browser.mjs';
+import { addPreloadTags } from './webkit.mjs';
 import { openDemoPage, terminal, expectListed, statusText } from './demo.mjs';
 import { recordingPage, leaveFor, finishOnConnectPage, forgedReturn } from './redirect.mjs';
 import { BLANK_PAGE, ROUTER_PAGE, ROUTER_JS } from './pages.mjs';
@@ -47,6 +48,8 @@ export function widgetEnv(browserName) {
     writeFileSync(join(env.site, 'blank.html'), BLANK_PAGE);
     writeFileSync(join(env.site, 'router.html'), ROUTER_PAGE);
     writeFileSync(join(env.site, 'router.js'), ROUTER_JS);
+    // WebKit has no preload scripts: its pages load the emulation's file first.
+    if (browserName === 'webkit') addPreloadTags(env.site);
     env.attacker = await startAttacker();
     const csp =
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
@@ -55,7 +58,7 @@ export function widgetEnv(browserName) {
     env.sandbox = await startSandbox(['--demo-dir', env.site, '--host-csp', csp]);
     // A look-alike of the connect origin: its port, another loopback host.
     env.lookalike = await startAttacker('127.0.0.2', Number(new URL(env.sandbox.connect).port));
-    env.browser = await launch(browserName);
+    env.browser = await launch(browserName, { preloadDir: env.site });
   };
 
   env.stop = async () => {

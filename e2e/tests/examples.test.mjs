@@ -1,11 +1,12 @@
 // The examples, each built the way its README says (the JS ones from the packed npm
 // tarball, installed into a clean copy of the example), served by the sandbox under the
-// minimal CSP and driven through a full connect flow in Chromium and Firefox.
+// minimal CSP and driven through a full connect flow in each browser.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startSandbox } from '../lib/sandbox.mjs';
 import { browsers, launch, nextPopup, until } from '../lib/browser.mjs';
+import { siteFor } from '../lib/webkit.mjs';
 import { buildJsExample, buildVanilla, cleanup, tempDir } from '../lib/dist.mjs';
 import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
 import { builtByXtask, clean, freePort, outcomes, recordedPage, startExampleServer } from '../lib/examples.mjs';
@@ -23,13 +24,16 @@ function exampleSuite(name, build, body, sandboxArgs = (site) => ['--demo-dir', 
       describe(`in ${browserName}`, () => {
         let sandbox;
         let browser;
+        let served;
         before(async () => {
-          sandbox = await startSandbox(sandboxArgs(built.site));
-          browser = await launch(browserName);
+          served = siteFor(browserName, built.site);
+          sandbox = await startSandbox(sandboxArgs(served.dir));
+          browser = await launch(browserName, { preloadDir: served.dir });
         });
         after(async () => {
           await browser?.close();
           await sandbox?.stop();
+          served?.cleanup();
         });
         body(() => ({ browser, sandbox, built }));
       });
@@ -152,7 +156,9 @@ describe('examples/host-backend (against the sandbox as Weavz, serving examples/
       let sandbox;
       let backend;
       let browser;
+      let served;
       before(async () => {
+        served = siteFor(browserName, site);
         const port = await freePort();
         sandbox = await startSandbox(['--allowed-origins', `http://127.0.0.1:${port}`, '--workspace-id', WORKSPACE]);
         backend = await startHostBackend({
@@ -160,15 +166,16 @@ describe('examples/host-backend (against the sandbox as Weavz, serving examples/
           WEAVZ_BASE_URL: sandbox.connect,
           WEAVZ_WORKSPACE_ID: WORKSPACE,
           PORT: String(port),
-          STATIC_DIR: site,
+          STATIC_DIR: served.dir,
           EXAMPLE_USER_ID: 'host-user-7',
         });
-        browser = await launch(browserName);
+        browser = await launch(browserName, { preloadDir: served.dir });
       });
       after(async () => {
         await browser?.close();
         await backend?.stop();
         await sandbox?.stop();
+        served?.cleanup();
       });
 
       it('mints tokens for the signed-in user and confirms the session: a full flow', async () => {

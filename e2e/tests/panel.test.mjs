@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startSandbox, demoDir } from '../lib/sandbox.mjs';
-import { browsers, launch, nextPopup, until, closed } from '../lib/browser.mjs';
+import { browsers, launch, nextPopup, until, closed, inShadow, shadowElement } from '../lib/browser.mjs';
+import { addPreloadTags } from '../lib/webkit.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, '..', '..', 'target', 'screenshots');
@@ -27,11 +28,12 @@ for (const browserName of browsers()) {
       dir = mkdtempSync(join(tmpdir(), 'weavz-panel-'));
       cpSync(demoDir, dir, { recursive: true });
       cpSync(join(here, '..', 'node_modules', 'axe-core', 'axe.min.js'), join(dir, 'axe.min.js'));
+      if (browserName === 'webkit') addPreloadTags(dir);
       const csp =
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
       sandbox = await startSandbox(['--demo-dir', dir, '--host-csp', csp]);
-      browser = await launch(browserName);
+      browser = await launch(browserName, { preloadDir: dir });
       mkdirSync(shots, { recursive: true });
     });
 
@@ -62,12 +64,7 @@ for (const browserName of browsers()) {
     }
 
     /** Runs `fn(shadowRoot, arg)` in the page. */
-    const inPanel = (page, fn, arg) =>
-      page.evaluate(
-        (source, a) => new Function('root', 'arg', `return (${source})(root, arg)`)(document.querySelector('weavz-connections').shadowRoot, a),
-        fn.toString(),
-        arg,
-      );
+    const inPanel = (page, fn, arg) => inShadow(page, 'weavz-connections', fn, arg);
     const part = async (page, name) =>
       (await page.waitForFunction((n) => document.querySelector('weavz-connections').shadowRoot.querySelector(`[part~="${n}"]`), { timeout: 10000 }, name)).asElement();
     const status = (page) => inPanel(page, (root) => root.querySelector('[role=status]').textContent);
@@ -209,7 +206,7 @@ for (const browserName of browsers()) {
 
         // Waiting, then an error (denied at the provider).
         let popupPromise = nextPopup(page);
-        await inPanel(page, (root) => root.querySelector('[data-integration="github"]').click());
+        await (await shadowElement(page, 'weavz-connections', '[data-integration="github"]')).click();
         let popup = await popupPromise;
         await popup.waitForSelector('button[value="deny"]');
         await axe(page, 'waiting');
@@ -312,20 +309,15 @@ for (const browserName of browsers()) {
 
     it('multi-tenant: an end user\'s panel connects through their portal and lists only their connections', async () => {
       const page = await panelPage();
-      const inTenant = (fn, arg) =>
-        page.evaluate(
-          (source, a) => new Function('root', 'arg', `return (${source})(root, arg)`)(document.getElementById('tenant-panel').shadowRoot, a),
-          fn.toString(),
-          arg,
-        );
+      const inTenant = (fn, arg) => inShadow(page, '#tenant-panel', fn, arg);
       await until(page, () => document.getElementById('tenant-panel').shadowRoot?.querySelector('[part=empty]'));
       await inTenant((root) => root.querySelector('[part=create]').click());
       await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[data-integration="slack"]'));
       const popupPromise = nextPopup(page);
-      await inTenant((root) => root.querySelector('[data-integration="slack"]').click());
+      await (await shadowElement(page, '#tenant-panel', '[data-integration="slack"]')).click();
       const popup = await popupPromise;
       const start = await popup.waitForSelector('form[action="/connect/portal/start"] button');
-      assert.equal(new URL(popup.url()).pathname, '/connect/portal', "the end user's portal");
+      assert.equal(new URL(await popup.url()).pathname, '/connect/portal', "the end user's portal");
       await start.click();
       await popup.waitForSelector('button[value="approve"]');
       await popup.click('button[value="approve"]');
@@ -352,11 +344,25 @@ for (const browserName of browsers()) {
       assert.equal(refused, 403);
       // …alice's panel disconnects it (its DELETE names her).
       const deletes = [];
-      page.on('request', (r) => r.method() === 'DELETE' && deletes.push(new URL(r.url()).search));
+      if (page.webdriver) {
+        // WebDriver classic sees no requests: the page's fetch is watched instead.
+        await page.evaluate(() => {
+          const fetch = window.fetch;
+          window.e2eDeletes = [];
+          window.fetch = function (input, init) {
+            const method = (init && init.method) || (input instanceof Request ? input.method : 'GET');
+            if (method.toUpperCase() === 'DELETE') window.e2eDeletes.push(new URL(input instanceof Request ? input.url : input, location.href).search);
+            return fetch.apply(this, arguments);
+          };
+        });
+      } else {
+        page.on('request', (r) => r.method() === 'DELETE' && deletes.push(new URL(r.url()).search));
+      }
       await inTenant((root) => root.querySelector('[part=disconnect]').click());
       await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=confirm-disconnect]'));
       await inTenant((root) => root.querySelector('[part=confirm-disconnect]').click());
       await until(page, () => document.getElementById('tenant-panel').shadowRoot.querySelector('[part=empty]'));
+      if (page.webdriver) deletes.push(...(await page.evaluate(() => window.e2eDeletes)));
       assert.deepEqual(deletes, ['?endUserId=alice']);
       assert.deepEqual((await sandbox.api('GET', '/connections?endUserId=alice')).body.connections, []);
       // Another end user sees none of alice's connections.

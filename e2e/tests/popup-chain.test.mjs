@@ -18,7 +18,8 @@ import assert from 'node:assert/strict';
 
 import { startSandbox, demoDir } from '../lib/sandbox.mjs';
 import { startAttacker } from '../lib/attacker.mjs';
-import { browsers, launch, nextPopup, until, closed, sleep, urlUntil } from '../lib/browser.mjs';
+import { siteFor } from '../lib/webkit.mjs';
+import { browsers, launch, nextPopup, until, closed, sleep, urlUntil, inShadow, shadowElement } from '../lib/browser.mjs';
 import { openDemoPage, demoReady, addElement, button, configure, logTerminalEvents } from '../lib/demo.mjs';
 import { recordingPage, recordTerminals, recorded, backOnHost } from '../lib/redirect.mjs';
 
@@ -52,17 +53,20 @@ for (const browserName of browsers()) {
     let attacker;
     let browser;
     let attackers = 0;
+    let served;
 
     before(async () => {
       attacker = await startAttacker();
-      sandbox = await startSandbox(['--demo-dir', demoDir]);
-      browser = await launch(browserName);
+      served = siteFor(browserName, demoDir);
+      sandbox = await startSandbox(['--demo-dir', served.dir]);
+      browser = await launch(browserName, { preloadDir: served.dir });
     });
 
     after(async () => {
       await browser?.close();
       await sandbox?.stop();
       await attacker?.stop();
+      served?.cleanup();
     });
 
     // ---- The attacker's own material, made outside the victim's browser ----
@@ -153,7 +157,7 @@ for (const browserName of browsers()) {
     /** In a portal window: starts the session for `integration`. */
     async function startInPortal(popup, integration) {
       await popup.waitForSelector('form[action="/connect/portal/start"] button', { timeout: 15000 });
-      assert.equal(new URL(popup.url()).pathname, '/connect/portal');
+      assert.equal(new URL(await popup.url()).pathname, '/connect/portal');
       await Promise.all([
         popup.waitForNavigation({ timeout: 15000 }).catch(() => {}),
         popup.evaluate((name) => document.querySelector(`input[name="integration"][value="${name}"]`).form.submit(), integration),
@@ -218,17 +222,12 @@ for (const browserName of browsers()) {
       'the connections panel (an end user\'s portal)': {
         portal: true,
         async open(page, integration) {
-          const inPanel = (fn, arg) =>
-            page.evaluate(
-              (source, a) => new Function('root', 'arg', `return (${source})(root, arg)`)(document.getElementById('tenant-panel').shadowRoot, a),
-              fn.toString(),
-              arg,
-            );
+          const inPanel = (fn, arg) => inShadow(page, '#tenant-panel', fn, arg);
           await until(page, () => document.getElementById('tenant-panel')?.shadowRoot?.querySelector('[part=create]'));
           await inPanel((root) => root.querySelector('[part=create]').click());
           await until(page, (name) => document.getElementById('tenant-panel').shadowRoot.querySelector(`[data-integration="${name}"]`), integration);
           const popup = nextPopup(page);
-          await inPanel((root, name) => root.querySelector(`[data-integration="${name}"]`).click(), integration);
+          await (await shadowElement(page, '#tenant-panel', `[data-integration="${integration}"]`)).click();
           const win = await popup;
           await startInPortal(win, integration);
           return win;
@@ -337,7 +336,7 @@ for (const browserName of browsers()) {
           }
           assert.equal(popup.isClosed(), false, 'the window stays open to say why');
           assert.ok(text.includes(attack.refusal), `the window says why it stopped: ${JSON.stringify(text)}`);
-          assert.equal(new URL(popup.url()).search, '', 'no token, code or state left in the address bar');
+          assert.equal(new URL(await popup.url()).search, '', 'no token, code or state left in the address bar');
           await popup.close();
           assert.deepEqual(page.errors, [], 'no page error');
           await page.close();
@@ -384,7 +383,7 @@ for (const browserName of browsers()) {
       assert.deepEqual(created, [], 'but the app heard nothing of it');
       assert.equal(popup.isClosed(), false);
       assert.ok(text.includes('opened for a different connection'), JSON.stringify(text));
-      assert.equal(new URL(popup.url()).origin, sandbox.connect, 'no redirect');
+      assert.equal(new URL(await popup.url()).origin, sandbox.connect, 'no redirect');
       await popup.close();
       await page.close();
     });

@@ -126,7 +126,7 @@ for (const browserName of browsers()) {
         'token-params': JSON.stringify({ externalId: 'minimal-redirect', sandbox: MINIMAL }),
       });
       await Promise.all([page.waitForNavigation(), launcher.click()]);
-      assert.equal(new URL(page.url()).origin, sandbox.connect, 'the tab went to the connect page');
+      assert.equal(new URL(await page.url()).origin, sandbox.connect, 'the tab went to the connect page');
       await page.waitForSelector('input[name="secretText"]');
       await page.type('input[name="secretText"]', 'sk-minimal-redirect-0123456789abcdef');
       await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);

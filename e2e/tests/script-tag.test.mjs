@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { startSandbox } from '../lib/sandbox.mjs';
 import { browsers, launch, until } from '../lib/browser.mjs';
+import { siteFor } from '../lib/webkit.mjs';
 import { buildVanilla, cdnDir, cdnManifest, cleanup, tempDir } from '../lib/dist.mjs';
 import { approveInPopup, assertConnectionCreated } from '../lib/flow.mjs';
 
@@ -71,15 +72,18 @@ integrations-endpoint="/api/integrations" connections-endpoint="/api/connections
     describe(`in ${browserName}`, () => {
       let sandbox;
       let browser;
+      let served;
 
       before(async () => {
-        sandbox = await startSandbox(['--demo-dir', site]);
-        browser = await launch(browserName);
+        served = siteFor(browserName, site);
+        sandbox = await startSandbox(['--demo-dir', served.dir]);
+        browser = await launch(browserName, { preloadDir: served.dir });
       });
 
       after(async () => {
         await browser?.close();
         await sandbox?.stop();
+        served?.cleanup();
       });
 
       /** Opens a variant, recording load errors, CSP violations and console messages. */

@@ -89,7 +89,7 @@ widgetSuites((env, browserName) => {
     await (await button(page, 'github')).click();
     const deadline = Date.now() + 15000;
     while (!(await page.evaluate(() => location.href).catch(() => '')).startsWith(`${sandbox.host}/blank.html`)) {
-      if (Date.now() > deadline) throw new Error(`the denied flow did not come back: ${page.url()}`);
+      if (Date.now() > deadline) throw new Error(`the denied flow did not come back: ${await page.url()}`);
       await sleep(50);
     }
     const [flow] = await pendingIds(page);

@@ -124,7 +124,7 @@ widgetSuites((env, browserName) => {
     // A browser of its own: after the other tests' pages, Firefox (ESR 153) no longer
     // kept this page in its back/forward cache (3 of 3 runs); in a fresh browser it did in
     // every run. Chromium restores it either way.
-    const own = await launch(browserName);
+    const own = await launch(browserName, { preloadDir: env.site });
     try {
       await restoredPageStopsQuietly(await recordingPage('/', { within: own }));
     } finally {
@@ -133,7 +133,7 @@ widgetSuites((env, browserName) => {
   });
 
   it('redirect mode: the same for a flow the connections panel started; its status goes back to idle', async () => {
-    const own = await launch(browserName);
+    const own = await launch(browserName, { preloadDir: env.site });
     try {
       await restoredPageStopsQuietly(await recordingPage('/', { within: own }), { starter: 'panel' });
     } finally {

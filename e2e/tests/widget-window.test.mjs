@@ -237,16 +237,14 @@ widgetSuites((env, browserName) => {
 
   it('popup blocked: weavz:connect-error popup_blocked, then the fallback button completes the flow', async () => {
     const page = await browser.newPage();
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
     if (page.webdriver) {
-      // WebKit: no preload scripts; its own popup blocker refuses a window.open without a
-      // user gesture, and a click from a script is none.
+      // WebKit's own popup blocker refuses a window.open without a user gesture, and a
+      // click from a script is none.
       await page.goto(sandbox.host, { waitUntil: 'load' });
       await ready(page);
-      await page.evaluate(() => {
-        window.cspViolations = [];
-        window.pageErrors = [];
-        addEventListener('error', (e) => window.pageErrors.push(e.message));
-      });
+      await page.evaluate(() => { window.cspViolations = []; });
       const launcher = await button(page, 'openai');
       await launcher.evaluate((b) => b.click());
     } else {
@@ -262,8 +260,6 @@ widgetSuites((env, browserName) => {
           return open.apply(this, args);
         };
       });
-      page.errors = [];
-      page.on('pageerror', (e) => page.errors.push(e.message));
       await page.goto(sandbox.host, { waitUntil: 'load' });
       await ready(page);
       await page.evaluate(() => { window.cspViolations = []; });
@@ -291,4 +287,84 @@ widgetSuites((env, browserName) => {
     await expectListed(page, created[0].detail.connectionId);
     await done(page);
   });
+
+  gestureWindowTests(env, browserName);
 });
+
+// Safari's engine allows window.open only ~1 s after a click (Chromium and Firefox allow
+// about 5 s): the widget must open its window inside the click and load the connect URL
+// into it later, however long the host's backend takes. A widget that awaited its token
+// source before window.open would pass in Chromium with a 2.5 s backend, and fail here in
+// WebKit.
+function gestureWindowTests(env, browserName) {
+  const SLOW_MS = 2500;
+
+  /** A host button whose click calls `WeavzConnect.open()` (`late`: only after SLOW_MS),
+   *  with a token source that answers after SLOW_MS; its outcome lands in `window.slowOpen`. */
+  async function slowButton(page, { late }) {
+    await page.evaluate(
+      (delay, lateOpen) => {
+        const token = () =>
+          new Promise((r) => setTimeout(r, delay))
+            .then(() =>
+              fetch('/api/connect-token', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ integrationName: 'openai', externalId: 'slow-backend' }),
+              }),
+            )
+            .then((r) => r.json());
+        const b = document.createElement('button');
+        b.id = 'slow-open';
+        b.textContent = 'Connect OpenAI (slow backend)';
+        b.addEventListener('click', async () => {
+          window.slowOpen = { state: 'running' };
+          if (lateOpen) await new Promise((r) => setTimeout(r, delay));
+          const options = lateOpen
+            ? { integration: 'openai', tokenEndpoint: '/api/connect-token', tokenParams: { externalId: 'slow-backend' } }
+            : { integration: 'openai', getConnectUrl: token };
+          WeavzConnect.open({ ...options, sessionEndpoint: '/api/connect-session' }).then(
+            (c) => (window.slowOpen = { state: 'connected', connection: c }),
+            (e) => (window.slowOpen = { state: 'failed', code: e.code, message: e.message, retryable: e.retryable }),
+          );
+        });
+        document.body.prepend(b);
+      },
+      SLOW_MS,
+      late,
+    );
+    return page.waitForSelector('#slow-open');
+  }
+
+  it(`a token source that answers ${SLOW_MS} ms after the click still gets its window (opened inside the click)`, async () => {
+    const page = await env.demoPage();
+    const popupPromise = nextPopup(page);
+    await (await slowButton(page, { late: false })).click();
+    const popup = await popupPromise;
+    await popup.waitForSelector('input[name="secretText"]', { timeout: 20000 });
+    await popup.type('input[name="secretText"]', 'sk-slow-backend-0123456789abcdef');
+    await popup.click('button[type="submit"]');
+    const outcome = await until(page, () => window.slowOpen?.state !== 'running' && window.slowOpen, undefined, 20000);
+    assert.equal(outcome.state, 'connected', JSON.stringify(outcome));
+    assert.equal(outcome.connection.externalId, 'slow-backend');
+    assert.equal(outcome.connection.session.status, 'COMPLETED');
+    await done(page);
+  });
+
+  it(
+    `host code that awaits ${SLOW_MS} ms before open() gets popup_blocked in WebKit, with a message that says why`,
+    { skip: browserName !== 'webkit' && `${browserName} allows window.open up to ~5 s after a click` },
+    async () => {
+      const page = await env.demoPage();
+      const windows = (await env.browser.pages()).length;
+      await (await slowButton(page, { late: true })).click();
+      const outcome = await until(page, () => window.slowOpen?.state !== 'running' && window.slowOpen, undefined, 20000);
+      assert.equal(outcome.state, 'failed');
+      assert.equal(outcome.code, 'popup_blocked');
+      assert.equal(outcome.retryable, true);
+      assert.match(outcome.message, /blocked the connect window/);
+      assert.equal((await env.browser.pages()).length, windows, 'no window was opened');
+      await done(page);
+    },
+  );
+}
