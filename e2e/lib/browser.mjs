@@ -55,9 +55,19 @@ export async function launch(name, { colorScheme, preloadDir } = {}) {
   throw new Error(`unknown browser ${name}`);
 }
 
-/** Resolves with the next popup `page` opens. */
-export function nextPopup(page) {
-  return new Promise((resolve) => page.once('popup', resolve));
+/** Resolves with the next popup `page` opens; rejects after `timeout` ms without one. */
+export function nextPopup(page, timeout = 30000) {
+  return new Promise((resolve, reject) => {
+    const opened = (popup) => {
+      clearTimeout(timer);
+      resolve(popup);
+    };
+    const timer = setTimeout(() => {
+      page.off('popup', opened);
+      reject(new Error(`no popup opened within ${timeout} ms`));
+    }, timeout);
+    page.once('popup', opened);
+  });
 }
 
 /** Waits until `fn` (run in the page) returns something truthy; returns it. */

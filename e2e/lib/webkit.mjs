@@ -18,8 +18,8 @@
 //   goto() and reload() load, and — on a site that serves `e2e-preload.js` (see
 //   PRELOAD_TAG and launch's `preloadDir`) — before any other script of every document of
 //   that site the tab loads, however it got there (a redirect back, Back, a link). The
-//   preload file finds the tab's scripts through a sessionStorage id that the first goto()
-//   sets, so the first document of a tab runs them only after its load event.
+//   preload file finds the tab's scripts through a sessionStorage id, which goto() sets
+//   in each origin before the first document it loads there (see goto).
 // - No offline mode and no request interception: those throw; a test that needs them is
 //   skipped in WebKit, with that reason.
 import { spawn } from 'node:child_process';
@@ -380,6 +380,8 @@ class WebKitPage extends EventEmitter {
     this.closedFlag = false;
     /** evaluateOnNewDocument's scripts: { source, args }. */
     this.preloads = [];
+    /** The origins whose sessionStorage holds this tab's id (see goto). */
+    this.introduced = new Set();
     /** WebDriver classic: see the top of this file for what is emulated. */
     this.webdriver = true;
     const held = [];
@@ -456,9 +458,38 @@ class WebKitPage extends EventEmitter {
     return this.run(() => this.browser.driver.getCurrentUrl());
   }
 
-  /** Navigates and waits for the load event (WebDriver's "normal" page load strategy). */
+  /**
+   * Navigates and waits for the load event (WebDriver's "normal" page load strategy). With
+   * preload scripts on a preload site, the tab first loads a document of the URL's origin
+   * (the preload file itself) to give the tab its id in that origin's sessionStorage, and
+   * replaces it (location.replace: no history entry) with `url`, whose preload tag then
+   * finds its scripts from the start.
+   */
   async goto(url) {
-    await this.run(() => this.browser.driver.get(url));
+    const { driver, preloadDir } = this.browser;
+    const origin = new URL(url).origin;
+    if (preloadDir && this.preloads.length && !this.introduced.has(origin)) {
+      this.introduced.add(origin);
+      await this.run(() => driver.get(`${origin}/${PRELOAD_FILE}`));
+      await this.run(() =>
+        driver.executeScript(
+          `sessionStorage.setItem('e2e-page', arguments[0]); window.__e2eBootstrap = true; location.replace(arguments[1]);`,
+          this.id,
+          url,
+        ),
+      );
+      const deadline = Date.now() + 60000;
+      for (;;) {
+        const state = await this.run(() =>
+          driver.executeScript('return [window.__e2eBootstrap === true, document.readyState]'),
+        ).catch(() => null);
+        if (state && !state[0] && state[1] === 'complete') break;
+        if (Date.now() > deadline) throw new Error(`goto ${url}: the page did not load`);
+        await sleep(50);
+      }
+    } else {
+      await this.run(() => driver.get(url));
+    }
     await this.afterLoad();
   }
 

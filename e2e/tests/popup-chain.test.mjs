@@ -439,7 +439,17 @@ for (const browserName of browsers()) {
     it('redirect mode wins over the opener: a host page that is itself a popup gets its result back in its own tab', async () => {
       const opener = await victimPage();
       const tabPromise = nextPopup(opener);
-      await opener.evaluate((url) => { window.child = window.open(url, 'child'); }, sandbox.host + '/');
+      // Opened by a user's click: WebKit blocks a window.open from a script.
+      await opener.evaluate((url) => {
+        const b = document.createElement('button');
+        b.id = 'open-child';
+        b.textContent = 'Open the app in a window';
+        b.addEventListener('click', () => {
+          window.child = window.open(url, 'child');
+        });
+        document.body.prepend(b);
+      }, sandbox.host + '/');
+      await opener.click('#open-child');
       const tab = await tabPromise;
       await recordTerminals(tab, sandbox.host);
       await tab.reload({ waitUntil: 'load' });

@@ -233,7 +233,7 @@ for (const browserName of browsers()) {
       const attackerPage = await browser.newPage();
       await attackerPage.goto(`${attacker.origin}/attacker.html?host=${encodeURIComponent(sandbox.host)}`);
       // The attacker opens the host app in a window it holds a handle to.
-      const hostPromise = new Promise((resolve) => browser.once('targetcreated', (t) => resolve(t.page())));
+      const hostPromise = nextPopup(attackerPage);
       await attackerPage.click('#open');
       const host = await hostPromise;
       await host.waitForFunction(() => window.WeavzConnect && window.demoEvents, { timeout: 15000 });

@@ -50,8 +50,7 @@ commands:
   help     show this text
 
 environment:
-  WEAVZ_E2E_BROWSERS   browsers for the browser tests (default: chromium,firefox; the
-                       WebKit step sets webkit)
+  WEAVZ_E2E_BROWSERS   engines for the browser tests (default: chromium,firefox,webkit)
   WEAVZ_BENCH_REPS     repetitions of each timed bench figure (default 7, at least 5)
 ";
 

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every test, one step after another — format and lint checks, the
 //! doc-example and module-cycle checks, Rust unit and integration tests, the WASM builds
-//! and their size gate, the wasm-bindgen and browser tests (Chromium and Firefox, then the
-//! files that run in WebKit so far), the Python SDK test.
+//! and their size gate, the wasm-bindgen and browser tests (Chromium, Firefox and WebKit,
+//! counted per engine), the Python SDK test.
 
 use std::process::Command;
 use std::time::Instant;
@@ -10,12 +10,8 @@ use crate::build::{self, build_sandbox, sandbox_bin};
 use crate::sh::{Result, cargo, npm_install, root, run};
 use crate::{dist, doc_examples, module_graph, public_api, size, tools};
 
-/// The e2e files (in e2e/tests/) that also run in WebKit, in their own step.
-pub const WEBKIT_FILES: &[&str] = &[
-    "hosted-flow.test.mjs",
-    "widget-flow.test.mjs",
-    "widget-window.test.mjs",
-];
+/// The engines of the browser tests, unless WEAVZ_E2E_BROWSERS names others.
+pub const ENGINES: &str = "chromium,firefox,webkit";
 
 /// Every step in turn, stopping at the first failure; prints the steps that passed.
 pub fn test() -> Result {
@@ -135,40 +131,34 @@ pub fn test() -> Result {
     step("wasm-bindgen tests", wasm_bindgen_tests())?;
     let e2e = root.join("e2e");
     npm_install(&e2e)?;
-    step(
-        "browser tests",
-        run(
-            "browser tests (e2e/)",
-            Command::new("node")
-                .args(["--test", "--test-concurrency=1", "tests/"])
-                .current_dir(&e2e)
-                .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
-                .env("WEAVZ_DEMO_DIR", &built.demo)
-                .envs(dist_env),
-        ),
-    )?;
-
-    // The files that run in WebKit so far (issue 16); WEAVZ_E2E_BROWSERS stays
-    // chromium,firefox for the step above. A missing WebKit fails this step.
-    let webkit_step = format!("browser tests (WebKit: {})", WEBKIT_FILES.join(", "));
-    let webkit_started = Instant::now();
-    let webkit = tools::webkit_present().and_then(|()| {
-        run(
-            &webkit_step,
-            Command::new("node")
-                .args(["--test", "--test-concurrency=1"])
-                .args(WEBKIT_FILES.iter().map(|f| format!("tests/{f}")))
-                .current_dir(&e2e)
-                .env("WEAVZ_E2E_BROWSERS", "webkit")
-                .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
-                .env("WEAVZ_DEMO_DIR", &built.demo),
-        )
-    });
-    eprintln!(
-        "xtask: {webkit_step} took {:.0} s",
-        webkit_started.elapsed().as_secs_f64()
+    let engines = std::env::var("WEAVZ_E2E_BROWSERS").unwrap_or_else(|_| ENGINES.to_owned());
+    if engines.split(',').any(|e| e.trim() == "webkit") {
+        tools::webkit_present()?;
+    }
+    let browser_step = format!("browser tests ({engines})");
+    let browsers_started = Instant::now();
+    let browser_tests = run(
+        &format!("browser tests (e2e/) in {engines}"),
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            // The spec reporter, then one line per engine (e2e/lib/engine-report.mjs).
+            .args(["--test-reporter=spec", "--test-reporter-destination=stdout"])
+            .args([
+                "--test-reporter=./lib/engine-report.mjs",
+                "--test-reporter-destination=stdout",
+            ])
+            .arg("tests/")
+            .current_dir(&e2e)
+            .env("WEAVZ_E2E_BROWSERS", &engines)
+            .env("WEAVZ_SANDBOX_BIN", sandbox_bin())
+            .env("WEAVZ_DEMO_DIR", &built.demo)
+            .envs(dist_env),
     );
-    step(&webkit_step, webkit)?;
+    eprintln!(
+        "xtask: {browser_step} took {:.0} s",
+        browsers_started.elapsed().as_secs_f64()
+    );
+    step(&browser_step, browser_tests)?;
 
     let python = tools::python_env()?;
     step(
@@ -266,15 +256,30 @@ fn wasm_bindgen_tests() -> Result {
 mod tests {
     use super::*;
 
+    /// Every browser test file takes its engines from WEAVZ_E2E_BROWSERS (browsers() or
+    /// the widget suites built on it), so that each runs in WebKit too.
     #[test]
-    fn the_webkit_files_exist_and_run_in_every_browser_of_the_list() {
-        for file in WEBKIT_FILES {
-            let path = root().join("e2e/tests").join(file);
+    fn every_browser_test_file_runs_in_the_engines_of_the_list() {
+        let dir = root().join("e2e/tests");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("e2e/tests") {
+            let path = entry.expect("an entry of e2e/tests").path();
             let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            if !text.contains("launch(") && !text.contains("widgetSuites(") {
+                continue; // no browser (the npm package's Node-only checks)
+            }
+            checked += 1;
             assert!(
                 text.contains("browsers()") || text.contains("widgetSuites("),
-                "{file} does not take its browsers from WEAVZ_E2E_BROWSERS"
+                "{} launches a browser without taking the engines from WEAVZ_E2E_BROWSERS",
+                path.display()
             );
         }
+        assert!(
+            checked >= 10,
+            "only {checked} browser test files found in {}",
+            dir.display()
+        );
+        assert!(ENGINES.split(',').eq(["chromium", "firefox", "webkit"]));
     }
 }
