@@ -2,11 +2,11 @@
 // outcome and cleanliness checks, the Rust examples' paths from `cargo xtask test`, and
 // starting an example's server.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
 import { until } from './browser.mjs';
+import { startGroup } from './process.mjs';
 
 export const OUTCOMES = ['weavz:connection-created', 'weavz:connect-error', 'weavz:connect-cancelled'];
 
@@ -75,25 +75,18 @@ export function freePort() {
  * prints `listening on <origin>`, with `{ origin, stop() }`.
  */
 export async function startExampleServer(name, bin, env) {
-  const child = spawn(bin, [], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = startGroup(bin, [], { PATH: process.env.PATH, ...env }, { stderr: 'inherit' });
+  let early;
   const origin = await new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    child.once('exit', (early = () => reject(new Error(`${name} (${bin}) exited before it listened`))));
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length));
     });
   });
-  child.removeAllListeners('exit');
+  child.off('exit', early);
   return {
     origin,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => child.stop(),
   };
 }

@@ -92,7 +92,11 @@ export async function finishOnConnectPage(page, host, secret, { ready = demoRead
 export async function back(page) {
   const href = () => page.evaluate(() => location.href).catch(() => null);
   const before = await href();
-  await page.evaluate(() => history.back());
+  // From a task of its own: the script that asks for it returns before the page goes
+  // (WebKitWebDriver has hung on a script whose page navigated before it answered).
+  await page.evaluate(() => {
+    setTimeout(() => history.back(), 0);
+  });
   const deadline = Date.now() + 15000;
   for (;;) {
     const now = await href();

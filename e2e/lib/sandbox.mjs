@@ -1,8 +1,10 @@
-// Starts the real weavz-sandbox binary on port 0 and stops it again.
-import { spawn } from 'node:child_process';
+// Starts the real weavz-sandbox binary on port 0 (in a process group of its own: see
+// process.mjs) and stops it again.
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+
+import { startGroup } from './process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultBin = path.resolve(here, '../../target/debug/weavz-sandbox');
@@ -14,22 +16,22 @@ export async function startSandbox(extraArgs = []) {
   const bin = process.env.WEAVZ_SANDBOX_BIN || defaultBin;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('WEAVZ_')) delete env[k];
-  const child = spawn(bin, ['--host-port', '0', '--connect-port', '0', '--provider-port', '0', ...extraArgs], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const child = startGroup(bin, ['--host-port', '0', '--connect-port', '0', '--provider-port', '0', ...extraArgs], env, {
+    stderr: 'inherit',
   });
+  let early;
   const banner = await new Promise((resolve, reject) => {
     const found = {};
     const lines = createInterface({ input: child.stdout });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`weavz-sandbox exited early with ${code}`)));
+    child.once('exit', (early = () => reject(new Error(`weavz-sandbox (${bin}) exited before it printed its URLs`))));
     lines.on('line', (line) => {
       const i = line.indexOf(': ');
       if (i > 0) found[line.slice(0, i)] = line.slice(i + 2);
       if (found.workspace) resolve(found);
     });
   });
-  child.removeAllListeners('exit');
+  child.off('exit', early);
   return {
     host: banner.host,
     connect: banner.connect,
@@ -46,11 +48,6 @@ export async function startSandbox(extraArgs = []) {
       });
       return { status: res.status, body: await res.json() };
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => child.stop(),
   };
 }

@@ -22,13 +22,14 @@
 //   in each origin before the first document it loads there (see goto).
 // - No offline mode and no request interception: those throw; a test that needs them is
 //   skipped in WebKit, with that reason.
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+
+import { startGroup } from './process.mjs';
 
 import { PNG } from 'pngjs';
 import { Builder, By, Key } from 'selenium-webdriver';
@@ -109,47 +110,16 @@ const RECORDER = `function () {
   });
 }`;
 
-// Every process group started here, so that nothing outlives the test process.
-const groups = new Set();
-const killAll = () => {
-  for (const pid of groups) killGroup(pid, 'SIGKILL');
-};
-process.on('exit', killAll);
-// A signal would end the process without 'exit': end the groups, then die of the signal.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => {
-    killAll();
-    process.kill(process.pid, signal);
-  });
-}
+/** Longer than any command takes (the script and page-load timeouts are 60 s). */
+const COMMAND_TIMEOUT_MS = 90000;
 
-function killGroup(pid, signal) {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Starts `bin` in its own process group; the returned child's `stop()` ends the group. */
-function startGroup(bin, args, env) {
-  const child = spawn(bin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  groups.add(child.pid);
-  const exited = new Promise((r) => child.once('exit', r));
-  child.stop = async () => {
-    if (!groups.has(child.pid)) return;
-    killGroup(child.pid, 'SIGTERM');
-    // The leader's exit does not mean its children are gone: wait for the leader, then
-    // end whatever is left of the group.
-    await Promise.race([exited, sleep(3000)]);
-    killGroup(child.pid, 'SIGKILL');
-    groups.delete(child.pid);
-  };
-  child.stderrText = '';
-  child.stderr.on('data', (d) => {
-    if (child.stderrText.length < 4000) child.stderrText += d;
+/** `promise`, or a rejection naming `what` after `ms`. */
+function withTimeout(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`WebKit: ${what} got no answer in ${ms / 1000} s`)), ms);
   });
-  return child;
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** A free TCP port on 127.0.0.1 (free when asked; the driver binds it right after). */
@@ -273,15 +243,23 @@ class WebKitBrowser {
     this.watching = false;
   }
 
-  /** Runs `fn()` alone, with `handle` (if any) as the current window. */
+  /** Runs `fn()` alone, with `handle` (if any) as the current window. A command that has
+   *  not answered after COMMAND_TIMEOUT_MS fails (the driver has hung) instead of hanging
+   *  the test. */
   run(handle, fn) {
-    const next = this.queue.then(async () => {
-      if (handle && this.current !== handle) {
-        await this.driver.switchTo().window(handle);
-        this.current = handle;
-      }
-      return fn();
-    });
+    const next = this.queue.then(() =>
+      withTimeout(
+        (async () => {
+          if (handle && this.current !== handle) {
+            await this.driver.switchTo().window(handle);
+            this.current = handle;
+          }
+          return fn();
+        })(),
+        COMMAND_TIMEOUT_MS,
+        'a WebDriver command',
+      ),
+    );
     this.queue = next.catch(() => {});
     return next;
   }
@@ -354,7 +332,7 @@ class WebKitBrowser {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    await this.driver.quit().catch(() => {});
+    await withTimeout(this.driver.quit(), 20000, 'quit').catch(() => {});
     for (const p of this.processes) await p.stop();
   }
 }

@@ -21,7 +21,7 @@ import { startAttacker } from '../lib/attacker.mjs';
 import { siteFor } from '../lib/webkit.mjs';
 import { browsers, launch, nextPopup, until, closed, sleep, urlUntil, inShadow, shadowElement } from '../lib/browser.mjs';
 import { openDemoPage, demoReady, addElement, button, configure, logTerminalEvents } from '../lib/demo.mjs';
-import { recordingPage, recordTerminals, recorded, backOnHost } from '../lib/redirect.mjs';
+import { recordingPage, recordTerminals, recorded, backOnHost, back } from '../lib/redirect.mjs';
 
 /** The JSON a hosted page hands to one of its scripts (`id` = weavz-page / weavz-result). */
 function embedded(html, id) {
@@ -403,7 +403,7 @@ for (const browserName of browsers()) {
       // 1. The tab goes to the connect page of session 1, and comes back with Back.
       await leaveFor(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-1' }) });
       await page.waitForSelector('input[name="secretText"]');
-      await page.evaluate(() => history.back());
+      await back(page);
       await backOnHost(page, sandbox.host);
       // 2. Another session in the same tab: its interstitial goes on to the provider.
       await leaveFor(page, 'slack', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'tab-2' }) });

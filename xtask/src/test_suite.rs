@@ -140,7 +140,9 @@ pub fn test() -> Result {
     let browser_tests = run(
         &format!("browser tests (e2e/) in {engines}"),
         Command::new("node")
-            .args(["--test", "--test-concurrency=1"])
+            // A test that hangs (a browser that stopped answering) fails after 10 minutes
+            // instead of using up CI's time.
+            .args(["--test", "--test-concurrency=1", "--test-timeout=600000"])
             // The spec reporter, then one line per engine (e2e/lib/engine-report.mjs).
             .args(["--test-reporter=spec", "--test-reporter-destination=stdout"])
             .args([
