@@ -307,6 +307,67 @@ impl SessionStatus {
     }
 }
 
+/// A connection's `status` in Weavz's connection objects (`GET /api/v1/connections`).
+///
+/// Weavz's types name two values. A reader keeps the status as text, so that a value a
+/// newer Weavz adds is still shown, and asks [`ConnectionStatus::needs_attention`] whether
+/// the user should act on it.
+///
+/// # Examples
+///
+/// ```
+/// use weavz_connect::protocol::ConnectionStatus;
+///
+/// let status: ConnectionStatus = serde_json::from_str(r#""ERROR""#).unwrap();
+/// assert_eq!(status, ConnectionStatus::Error);
+/// assert_eq!(serde_json::to_string(&ConnectionStatus::Active).unwrap(), r#""ACTIVE""#);
+/// assert!(serde_json::from_str::<ConnectionStatus>(r#""active""#).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectionStatus {
+    /// Working: its credentials were accepted.
+    #[default]
+    Active,
+    /// Stopped working (expired or revoked credentials, …): it needs to be reconnected.
+    Error,
+}
+
+impl ConnectionStatus {
+    /// The wire text: `ACTIVE` or `ERROR`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::ConnectionStatus;
+    ///
+    /// assert_eq!(ConnectionStatus::Error.as_str(), "ERROR");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionStatus::Active => "ACTIVE",
+            ConnectionStatus::Error => "ERROR",
+        }
+    }
+
+    /// Whether a connection whose `status` is `status` needs its user: anything but
+    /// `ACTIVE`, unknown values included (a status nobody can read is no sign of health).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weavz_connect::protocol::ConnectionStatus;
+    ///
+    /// assert!(!ConnectionStatus::needs_attention("ACTIVE"));
+    /// assert!(ConnectionStatus::needs_attention("ERROR"));
+    /// assert!(ConnectionStatus::needs_attention("SUSPENDED"));
+    /// assert!(ConnectionStatus::needs_attention(""));
+    /// ```
+    pub fn needs_attention(status: &str) -> bool {
+        status != ConnectionStatus::Active.as_str()
+    }
+}
+
 /// Body of `POST /api/v1/connect/session/poll`'s answer.
 ///
 /// # Examples

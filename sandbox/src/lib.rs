@@ -175,6 +175,7 @@ pub async fn start(config: Config) -> Result<Sandbox, StartError> {
     let connect_app = Router::new()
         .route("/", get(connect_home))
         .nest("/api/v1", api::router(state.clone()))
+        .nest("/sandbox", api::sandbox_router(state.clone()))
         .merge(hosted::router())
         .with_state(state.clone());
     let provider_app = provider::router().with_state(state.clone());

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use weavz_connect::protocol::{PollResponse, SessionStatus};
+use weavz_connect::protocol::{ConnectionStatus, PollResponse, SessionStatus};
 
 use crate::bounded::{Bounded, Limit};
 use crate::util::iso;
@@ -321,26 +321,35 @@ pub struct Connection {
     pub end_user_id: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// `ACTIVE` unless set otherwise through `POST /sandbox/connections/{id}/status`;
+    /// reconnecting (the same slot) makes it `ACTIVE` again.
+    pub status: ConnectionStatus,
+    /// Why it stopped working, for people (with `ERROR`).
+    pub error: Option<String>,
     /// The secret material (API key, password, OAuth tokens). Never leaves the sandbox.
     pub credentials: Value,
 }
 
 impl Connection {
-    /// The public connection object.
+    /// The public connection object (`error` only when there is one).
     pub fn json(&self) -> Value {
-        json!({
+        let mut json = json!({
             "id": self.id,
             "externalId": self.external_id,
             "displayName": self.display_name,
             "integrationName": self.integration_name,
             "type": self.kind,
-            "status": "ACTIVE",
+            "status": self.status,
             "scope": self.scope,
             "workspaceId": self.workspace_id,
             "endUserId": self.end_user_id,
             "createdAt": iso(self.created_at),
             "updatedAt": iso(self.updated_at),
-        })
+        });
+        if let Some(error) = &self.error {
+            json["error"] = Value::String(error.clone());
+        }
+        json
     }
 
     /// Roughly the bytes of text this record holds (credentials included).
@@ -351,6 +360,7 @@ impl Connection {
             + self.integration_name.len()
             + self.workspace_id.as_ref().map_or(0, String::len)
             + self.end_user_id.as_ref().map_or(0, String::len)
+            + self.error.as_ref().map_or(0, String::len)
             + json_bytes(&self.credentials)
     }
 
@@ -627,6 +637,9 @@ impl Store {
             existing.end_user_id = conn.end_user_id.or(existing.end_user_id.take());
             existing.workspace_id = conn.workspace_id;
             existing.updated_at = conn.updated_at;
+            // New credentials: working again.
+            existing.status = ConnectionStatus::Active;
+            existing.error = None;
             let id = existing.id.clone();
             // New credentials may be longer: the others make room, oldest first.
             self.keep_connections_bounded(&id);
@@ -858,6 +871,8 @@ mod tests {
             end_user_id: end_user.map(str::to_owned),
             created_at: T0 + Duration::seconds(n),
             updated_at: T0 + Duration::seconds(n),
+            status: ConnectionStatus::Active,
+            error: None,
             credentials: Value::Null,
         };
         store.insert_end_user(user(1), T0);

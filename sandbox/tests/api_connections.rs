@@ -492,3 +492,103 @@ fn user_scoped_connections_resolve_for_their_end_user_only() {
         newer["id"].as_str().unwrap()
     );
 }
+
+/// Connects OpenAI (API key) for `external_id` through the hosted page; returns its id.
+fn connect_openai(sb: &Sandbox, external_id: &str, secret: &str) -> String {
+    let (token, url) = sb.token("openai", json!({ "externalId": external_id }));
+    sb.http.get(&url).send().unwrap();
+    let res = sb
+        .http
+        .post(format!("{}/connect/submit", sb.connect))
+        .form(&[("token", token.as_str()), ("secretText", secret)])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    sb.poll(&token)["connectionId"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn sandbox_status_endpoint_breaks_a_connection_and_a_reconnect_heals_it_in_place() {
+    let sb = Sandbox::start();
+    let id = connect_openai(&sb, "status-user", "sk-first-0123456789abcdef");
+    let status = |body: Value| {
+        sb.http
+            .post(format!("{}/sandbox/connections/{id}/status", sb.connect))
+            .bearer_auth(&sb.api_key)
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+
+    // Broken on purpose: the list says so, with the reason.
+    let res = status(json!({ "status": "ERROR", "error": "The API key was revoked." }));
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["connection"]["id"], id.as_str());
+    assert_eq!(body["connection"]["status"], "ERROR");
+    assert_eq!(body["connection"]["error"], "The API key was revoked.");
+    let listed: Value = sb.get(&format!("/connections?id={id}")).json().unwrap();
+    assert_eq!(listed["connection"]["status"], "ERROR");
+    assert_eq!(listed["connection"]["error"], "The API key was revoked.");
+
+    // Reconnecting into the same slot keeps the id and makes it work again.
+    let again = connect_openai(&sb, "status-user", "sk-second-0123456789abcdef");
+    assert_eq!(again, id, "the same connection, updated in place");
+    let conns = sb.connections();
+    assert_eq!(conns.len(), 1);
+    assert_eq!(conns[0]["status"], "ACTIVE");
+    assert!(conns[0].get("error").is_none(), "{}", conns[0]);
+
+    // Healed through the endpoint too; ACTIVE takes no error text.
+    status(json!({ "status": "ERROR" }));
+    let res = status(json!({ "status": "ACTIVE" }));
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().unwrap()["connection"]["status"], "ACTIVE");
+    let bad = assert_error(
+        status(json!({ "status": "ACTIVE", "error": "x" })),
+        400,
+        "VALIDATION_ERROR",
+    );
+    assert!(bad.to_string().contains("error"), "{bad}");
+
+    // Refused: other statuses, a missing one, a non-string or oversized error.
+    for body in [
+        json!({ "status": "EXPIRED" }),
+        json!({ "status": "error" }),
+        json!({ "status": 1 }),
+        json!({}),
+        json!({ "status": "ERROR", "error": 5 }),
+        json!({ "status": "ERROR", "error": "e".repeat(501) }),
+        json!({ "status": "ERROR", "error": "line\nbreak" }),
+    ] {
+        assert_error(status(body.clone()), 400, "VALIDATION_ERROR");
+    }
+    assert_eq!(
+        sb.connections()[0]["status"],
+        "ACTIVE",
+        "a refused change changes nothing"
+    );
+
+    // An unknown id, no API key, and never under Weavz's own /api/v1.
+    let unknown = sb
+        .http
+        .post(format!("{}/sandbox/connections/no-such-id/status", sb.connect))
+        .bearer_auth(&sb.api_key)
+        .json(&json!({ "status": "ERROR" }))
+        .send()
+        .unwrap();
+    assert_error(unknown, 404, "CONNECTION_NOT_FOUND");
+    let anonymous = sb
+        .http
+        .post(format!("{}/sandbox/connections/{id}/status", sb.connect))
+        .json(&json!({ "status": "ERROR" }))
+        .send()
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_error(
+        sb.post(&format!("/connections/{id}/status"), json!({ "status": "ERROR" })),
+        404,
+        "NOT_FOUND",
+    );
+    assert_eq!(sb.connections()[0]["status"], "ACTIVE");
+}

@@ -1,5 +1,6 @@
 //! Connections: `POST /api/v1/connections`, `GET /api/v1/connections` (+ `?id=`),
-//! `DELETE /api/v1/connections/:id`, `POST /api/v1/connections/resolve`.
+//! `DELETE /api/v1/connections/:id`, `POST /api/v1/connections/resolve`; and the
+//! sandbox's own `POST /sandbox/connections/:id/status`, which breaks one on purpose.
 //!
 //! A connection's *slot* is its integration, scope, owner for that scope and `externalId`;
 //! a slot holds one connection (see [`Connection::same_slot`]). Resolution finds the
@@ -19,6 +20,7 @@ use crate::error::{ApiError, Validation};
 use crate::state::Shared;
 use crate::store::{Connection, Scope};
 use crate::util::{now, uuid};
+use weavz_connect::protocol::ConnectionStatus;
 
 /// Longest secret the API stores (API keys, passwords, tokens), in characters.
 const MAX_SECRET_CHARS: usize = 16 * 1024;
@@ -91,6 +93,67 @@ pub async fn delete(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result
         .ok_or_else(|| not_found(&id))?;
     store.connections.remove(index);
     Ok(Json(json!({ "deleted": true, "id": id })))
+}
+
+/// Body of `POST /sandbox/connections/{id}/status`.
+#[derive(Deserialize)]
+pub struct StatusRequest {
+    status: Option<Value>,
+    error: Option<Value>,
+}
+
+/// Longest `error` text a status change takes, in characters.
+const MAX_ERROR_CHARS: usize = 500;
+
+/// `POST /sandbox/connections/{id}/status` (the sandbox's own, outside `/api/v1`):
+/// `{"status": "ERROR", "error": "…"}` marks a connection as stopped working, as an expired
+/// or revoked credential would; `{"status": "ACTIVE"}` heals it (and drops the error).
+/// Answers `{ connection }`; 404 for an unknown id, 400 for any other status or a bad
+/// `error`.
+pub async fn set_status(
+    State(state): State<Shared>,
+    ApiPath(id): ApiPath,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let status = match req
+        .status
+        .as_ref()
+        .map(|s| serde_json::from_value::<ConnectionStatus>(s.clone()))
+    {
+        Some(Ok(status)) => status,
+        Some(Err(_)) => {
+            return Err(ApiError::invalid_field(
+                "status",
+                "must be \"ACTIVE\" or \"ERROR\"",
+            ));
+        }
+        None => return Err(ApiError::invalid_field("status", "is required")),
+    };
+    let error = match (&req.error, status) {
+        (None | Some(Value::Null), _) => None,
+        (Some(_), ConnectionStatus::Active) => {
+            return Err(ApiError::invalid_field("error", "is only for status \"ERROR\""));
+        }
+        (Some(Value::String(text)), ConnectionStatus::Error) => {
+            let mut v = Validation::default();
+            let text = check_text(&mut v, "error", Some(text), MAX_ERROR_CHARS);
+            v.finish()?;
+            text
+        }
+        (Some(_), ConnectionStatus::Error) => {
+            return Err(ApiError::invalid_field("error", "must be a string"));
+        }
+    };
+    let mut store = state.store.lock().await;
+    let conn = store
+        .connections
+        .iter_mut()
+        .find(|c| c.id == id)
+        .ok_or_else(|| not_found(&id))?;
+    conn.status = status;
+    conn.error = error;
+    conn.updated_at = now();
+    Ok(Json(json!({ "connection": conn.json() })))
 }
 
 /// The `type` of a connection in a create request.
@@ -378,6 +441,8 @@ pub async fn create(
         end_user_id,
         created_at: t,
         updated_at: t,
+        status: ConnectionStatus::Active,
+        error: None,
         credentials: Value::Object(credentials),
     };
     if let Some(existing) = store.connections.iter().find(|c| c.same_slot(&conn)) {

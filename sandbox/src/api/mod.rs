@@ -16,6 +16,24 @@ use axum::routing::{get, post};
 use crate::error::ApiError;
 use crate::state::Shared;
 
+/// The sandbox's own endpoints, mounted under `/sandbox` on the connect origin: never
+/// Weavz's API (so never under `/api/v1`), and as guarded by the API key as it.
+/// `POST /connections/{id}/status` breaks or heals a connection (see `connections::set_status`).
+pub fn sandbox_router(state: Shared) -> Router<Shared> {
+    Router::new()
+        .route("/connections/{id}/status", post(connections::set_status))
+        .route_layer(middleware::from_fn_with_state(state, extract::require_api_key))
+        .fallback(|| async { ApiError::not_found("NOT_FOUND", "No such sandbox endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "Method not allowed on this endpoint",
+            )
+        })
+        .layer(DefaultBodyLimit::max(crate::util::MAX_BODY_BYTES))
+}
+
 /// The `/api/v1` router.
 pub fn router(state: Shared) -> Router<Shared> {
     let authed = Router::new()

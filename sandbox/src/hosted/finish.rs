@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use weavz_connect::protocol::{ResultMessage, SessionStatus, redirect_params};
+use weavz_connect::protocol::{ConnectionStatus, ResultMessage, SessionStatus, redirect_params};
 
 use crate::catalog::Integration;
 use crate::state::Shared;
@@ -47,6 +47,8 @@ pub(super) async fn complete(
             end_user_id: target.end_user_id.clone(),
             created_at: t,
             updated_at: t,
+            status: ConnectionStatus::Active,
+            error: None,
             credentials,
         })),
         Err(e) => Err(e),
