@@ -19,7 +19,12 @@ widgetSuites((env, browserName) => {
 
   const { recordingPage, connectionsOf, leaveFor, finishOnConnectPage } = env;
 
-  it('redirect mode: to the connect page and back; one confirmed event, URL cleaned; reload and Back emit nothing', async () => {
+  // Back in WebKit: run alone these pass, but in 2 of 2 full runs WebKitWebDriver stopped
+  // answering scripts right after a history.back() (a different test each time). Not run
+  // there until the harness copes with it.
+  const noBack = browserName === 'webkit' && 'WebKitWebDriver stops answering scripts after history.back() in full runs';
+
+  it('redirect mode: to the connect page and back; one confirmed event, URL cleaned; reload and Back emit nothing', async (t) => {
     const page = await recordingPage('/#integrations');
     await configure(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'redirect-user' }) });
     await leaveFor(page, await button(page, 'openai'));
@@ -43,6 +48,11 @@ widgetSuites((env, browserName) => {
     await ready(page);
     assert.equal(await page.evaluate(() => WeavzConnect.resume()), null, 'after a reload nothing is pending');
     await sleep(1500);
+    if (noBack) {
+      t.diagnostic(`Back not checked: ${noBack}`);
+      await done(page);
+      return;
+    }
     // Back through the connect page to the page that left (possibly from the
     // back/forward cache, with its flow still in memory): nothing is reported again.
     await back(page);
@@ -82,7 +92,7 @@ widgetSuites((env, browserName) => {
     await done(page);
   });
 
-  it('redirect mode: Back from the connect page offers Continue; continuing completes once', async () => {
+  it('redirect mode: Back from the connect page offers Continue; continuing completes once', { skip: noBack }, async () => {
     const page = await recordingPage();
     await configure(page, 'openai', { mode: 'redirect', 'token-params': JSON.stringify({ externalId: 'redirect-back' }) });
     await leaveFor(page, await button(page, 'openai'));
@@ -120,7 +130,7 @@ widgetSuites((env, browserName) => {
     await done(page);
   });
 
-  it('redirect mode: the page that left, restored from the back/forward cache after the return page finished its flow, stops quietly', async () => {
+  it('redirect mode: the page that left, restored from the back/forward cache after the return page finished its flow, stops quietly', { skip: noBack }, async () => {
     // A browser of its own: after the other tests' pages, Firefox (ESR 153) no longer
     // kept this page in its back/forward cache (3 of 3 runs); in a fresh browser it did in
     // every run. Chromium restores it either way.
@@ -132,7 +142,7 @@ widgetSuites((env, browserName) => {
     }
   });
 
-  it('redirect mode: the same for a flow the connections panel started; its status goes back to idle', async () => {
+  it('redirect mode: the same for a flow the connections panel started; its status goes back to idle', { skip: noBack }, async () => {
     const own = await launch(browserName, { preloadDir: env.site });
     try {
       await restoredPageStopsQuietly(await recordingPage('/', { within: own }), { starter: 'panel' });
