@@ -40,6 +40,14 @@ fn not_found(id: &str) -> ApiError {
     ApiError::not_found("CONNECTION_NOT_FOUND", format!("Connection '{id}' not found"))
 }
 
+/// Where the connection `id` is in the store's list, or `CONNECTION_NOT_FOUND`.
+fn position(connections: &[Connection], id: &str) -> Result<usize, ApiError> {
+    connections
+        .iter()
+        .position(|c| c.id == id)
+        .ok_or_else(|| not_found(id))
+}
+
 /// `GET /api/v1/connections` → `{ connections, total }`, or `{ connection }` with `?id=`.
 pub async fn list(
     State(state): State<Shared>,
@@ -86,11 +94,7 @@ pub async fn list(
 /// `DELETE /api/v1/connections/:id` → `{ deleted: true, id }`.
 pub async fn delete(State(state): State<Shared>, ApiPath(id): ApiPath) -> Result<Json<Value>, ApiError> {
     let mut store = state.store.lock().await;
-    let index = store
-        .connections
-        .iter()
-        .position(|c| c.id == id)
-        .ok_or_else(|| not_found(&id))?;
+    let index = position(&store.connections, &id)?;
     store.connections.remove(index);
     Ok(Json(json!({ "deleted": true, "id": id })))
 }
@@ -145,11 +149,8 @@ pub async fn set_status(
         }
     };
     let mut store = state.store.lock().await;
-    let conn = store
-        .connections
-        .iter_mut()
-        .find(|c| c.id == id)
-        .ok_or_else(|| not_found(&id))?;
+    let index = position(&store.connections, &id)?;
+    let conn = &mut store.connections[index];
     conn.status = status;
     conn.error = error;
     conn.updated_at = now();

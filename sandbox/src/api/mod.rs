@@ -23,15 +23,7 @@ pub fn sandbox_router(state: Shared) -> Router<Shared> {
     Router::new()
         .route("/connections/{id}/status", post(connections::set_status))
         .route_layer(middleware::from_fn_with_state(state, extract::require_api_key))
-        .fallback(|| async { ApiError::not_found("NOT_FOUND", "No such sandbox endpoint") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed on this endpoint",
-            )
-        })
-        .layer(DefaultBodyLimit::max(crate::util::MAX_BODY_BYTES))
+        .with_api_errors("No such sandbox endpoint")
 }
 
 /// The `/api/v1` router.
@@ -53,13 +45,25 @@ pub fn router(state: Shared) -> Router<Shared> {
     Router::new()
         .route("/integrations", get(integrations::list))
         .merge(authed)
-        .fallback(|| async { ApiError::not_found("NOT_FOUND", "No such API endpoint") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed on this endpoint",
-            )
-        })
-        .layer(DefaultBodyLimit::max(crate::util::MAX_BODY_BYTES))
+        .with_api_errors("No such API endpoint")
+}
+
+/// What every API router shares: JSON errors for an unknown path (`NOT_FOUND`, with
+/// `not_found`) and a wrong method, and the body limit.
+trait ApiErrors {
+    fn with_api_errors(self, not_found: &'static str) -> Self;
+}
+
+impl ApiErrors for Router<Shared> {
+    fn with_api_errors(self, not_found: &'static str) -> Self {
+        self.fallback(move || async move { ApiError::not_found("NOT_FOUND", not_found) })
+            .method_not_allowed_fallback(|| async {
+                ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    "Method not allowed on this endpoint",
+                )
+            })
+            .layer(DefaultBodyLimit::max(crate::util::MAX_BODY_BYTES))
+    }
 }
