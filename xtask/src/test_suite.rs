@@ -17,10 +17,14 @@ pub const ENGINES: &str = "chromium,firefox,webkit";
 pub fn test() -> Result {
     let root = root();
     let started = Instant::now();
-    let mut passed: Vec<String> = Vec::new();
+    // Each step with the seconds since the previous one ended: its own work and the
+    // installs and builds that ran just before it.
+    let mut passed: Vec<(String, f64)> = Vec::new();
+    let mut last = Instant::now();
     let mut step = |name: &str, result: Result| -> Result {
         result?;
-        passed.push(name.to_owned());
+        passed.push((name.to_owned(), last.elapsed().as_secs_f64()));
+        last = Instant::now();
         Ok(())
     };
 
@@ -174,7 +178,10 @@ pub fn test() -> Result {
         ),
     )?;
 
-    eprintln!("xtask: steps: {}", passed.join(", "));
+    eprintln!("xtask: steps (seconds, with the installs and builds before each):");
+    for (name, seconds) in &passed {
+        eprintln!("xtask:   {seconds:>6.0}  {name}");
+    }
     eprintln!("xtask: finished in {:.0} s", started.elapsed().as_secs_f64());
     println!("xtask: {} passed, 0 failed", passed.len());
     Ok(())
